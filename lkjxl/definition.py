@@ -88,8 +88,13 @@ class _Reader:
         value = node.get(key) if key is not None else node
         where = node if key is not None else node
         if not isinstance(value, dict):
-            self.problem("DEF002", where, key, f"'{key}' harus berupa pemetaan (key: value)",
-                         f"tulis '{key}:' diikuti baris-baris 'nama: nilai' yang menjorok")
+            self.problem(
+                "DEF002",
+                where,
+                key,
+                f"'{key}' harus berupa pemetaan (key: value)",
+                f"tulis '{key}:' diikuti baris-baris 'nama: nilai' yang menjorok",
+            )
             return LineDict()
         self.check_keys(value, allowed, required)
         return value
@@ -107,7 +112,9 @@ class _Reader:
         value = node.get(key)
         if value is None:
             if required:
-                self.problem("DEF002", node, None, f"daftar '{key}' tidak ada", f"tambahkan '{key}:' dengan butir '- ...'")
+                self.problem(
+                    "DEF002", node, None, f"daftar '{key}' tidak ada", f"tambahkan '{key}:' dengan butir '- ...'"
+                )
             return LineList()
         if not isinstance(value, list):
             self.problem("DEF002", node, key, f"'{key}' harus berupa daftar", "tulis setiap butir pada baris '- ...'")
@@ -124,8 +131,13 @@ class _Reader:
     def enum(self, node: dict, key: str, enum_type, default=None):
         raw = node.get(key, default)
         if raw is None:
-            self.problem("DEF002", node, None, f"'{key}' wajib diisi",
-                         f"pilih salah satu: {', '.join(e.value for e in enum_type)}")
+            self.problem(
+                "DEF002",
+                node,
+                None,
+                f"'{key}' wajib diisi",
+                f"pilih salah satu: {', '.join(e.value for e in enum_type)}",
+            )
             return next(iter(enum_type))
         if isinstance(raw, enum_type):
             return raw
@@ -133,8 +145,13 @@ class _Reader:
         try:
             return enum_type(word)
         except ValueError:
-            self.problem("DEF003", node, key, f"nilai '{raw}' untuk '{key}' tidak dikenal",
-                         f"pilih salah satu: {', '.join(e.value for e in enum_type)}")
+            self.problem(
+                "DEF003",
+                node,
+                key,
+                f"nilai '{raw}' untuk '{key}' tidak dikenal",
+                f"pilih salah satu: {', '.join(e.value for e in enum_type)}",
+            )
             return next(iter(enum_type))
 
     def integer(self, node: dict, key: str, default: int | None = None, minimum: int = 0) -> int:
@@ -142,19 +159,34 @@ class _Reader:
         parsed = normalize.parse_money(raw) if isinstance(raw, str) else None
         value = parsed.value if parsed and parsed.error is None and not parsed.missing else raw
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            self.problem("DEF004", node, key, f"'{key}' harus bilangan bulat ≥ {minimum}, tertulis '{raw}'",
-                         "tulis angka tanpa desimal, mis. 43644000 atau 'Rp 43.644.000'")
+            self.problem(
+                "DEF004",
+                node,
+                key,
+                f"'{key}' harus bilangan bulat ≥ {minimum}, tertulis '{raw}'",
+                "tulis angka tanpa desimal, mis. 43644000 atau 'Rp 43.644.000'",
+            )
             return default if isinstance(default, int) else minimum
         return value
 
     def ident(self, node: dict, key: str, seen: dict[str, int]) -> str:
         value = self.text(node, key)
         if value and not ID_PATTERN.match(value):
-            self.problem("DEF005", node, key, f"id '{value}' tidak sah",
-                         "gunakan huruf, angka, titik, '_' atau '-', diawali huruf, paling panjang 40")
+            self.problem(
+                "DEF005",
+                node,
+                key,
+                f"id '{value}' tidak sah",
+                "gunakan huruf, angka, titik, '_' atau '-', diawali huruf, paling panjang 40",
+            )
         elif value in seen:
-            self.problem("DEF005", node, key, f"id '{value}' dipakai dua kali (juga di baris {seen[value]})",
-                         "setiap id harus unik dan stabil dari tahun ke tahun")
+            self.problem(
+                "DEF005",
+                node,
+                key,
+                f"id '{value}' dipakai dua kali (juga di baris {seen[value]})",
+                "setiap id harus unik dan stabil dari tahun ke tahun",
+            )
         seen[value] = line_of(node, key)
         return value
 
@@ -166,23 +198,57 @@ def load(path: str | Path) -> Definition:
     try:
         tree = yamlsrc.load(path)
     except FileNotFoundError:
-        raise DefinitionError([Problem("DEF009", str(path), 0, "berkas tidak ditemukan", "periksa nama dan folder berkas")]) from None
+        raise DefinitionError(
+            [Problem("DEF009", str(path), 0, "berkas tidak ditemukan", "periksa nama dan folder berkas")]
+        ) from None
     except UnicodeDecodeError:
-        raise DefinitionError([Problem("DEF009", str(path), 0, "berkas bukan teks UTF-8", "simpan ulang sebagai UTF-8")]) from None
+        raise DefinitionError(
+            [Problem("DEF009", str(path), 0, "berkas bukan teks UTF-8", "simpan ulang sebagai UTF-8")]
+        ) from None
     except yamlsrc.YamlSyntaxError as exc:
-        raise DefinitionError([Problem("DEF009", str(path), exc.line, f"YAML tidak sah: {exc.problem}",
-                                       "periksa indentasi (spasi, bukan tab) dan tanda ':' pada baris itu")]) from None
+        raise DefinitionError(
+            [
+                Problem(
+                    "DEF009",
+                    str(path),
+                    exc.line,
+                    f"YAML tidak sah: {exc.problem}",
+                    "periksa indentasi (spasi, bukan tab) dan tanda ':' pada baris itu",
+                )
+            ]
+        ) from None
     if not isinstance(tree, dict):
-        raise DefinitionError([Problem("DEF009", str(path), 1, "berkas definisi kosong atau bukan pemetaan",
-                                       "mulai dengan 'template:', 'year:', 'level:' …")])
+        raise DefinitionError(
+            [
+                Problem(
+                    "DEF009",
+                    str(path),
+                    1,
+                    "berkas definisi kosong atau bukan pemetaan",
+                    "mulai dengan 'template:', 'year:', 'level:' …",
+                )
+            ]
+        )
     definition = _definition(reader, tree)
     if reader.problems:
         raise DefinitionError(reader.problems)
     return definition
 
 
-TOP_KEYS = {"template", "title", "year", "level", "period", "satker_list", "units", "rules",
-            "signatories", "tujuan", "rencana_aksi", "budget"}
+TOP_KEYS = {
+    "template",
+    "title",
+    "year",
+    "level",
+    "period",
+    "satker_list",
+    "units",
+    "rules",
+    "signatories",
+    "tujuan",
+    "rencana_aksi",
+    "budget",
+}
 
 
 def _definition(r: _Reader, tree: LineDict) -> Definition:
@@ -219,7 +285,9 @@ def _units(r: _Reader, tree: LineDict) -> tuple[Unit, ...]:
     units, seen = [], {}
     for node in r.seq(tree, "units"):
         if not isinstance(node, dict):
-            r.problem("DEF002", tree, "units", "setiap unit berupa 'code' dan 'name'", "tulis '- {code: KUL, name: ...}'")
+            r.problem(
+                "DEF002", tree, "units", "setiap unit berupa 'code' dan 'name'", "tulis '- {code: KUL, name: ...}'"
+            )
             continue
         r.check_keys(node, {"code", "name"}, {"code", "name"})
         units.append(Unit(r.ident(node, "code", seen), r.text(node, "name", "")))
@@ -243,12 +311,27 @@ def _sasaran(r: _Reader, node: LineDict, seen, unit_codes) -> Sasaran:
     sid = r.ident(node, "id", seen)
     indikator = tuple(_indikator(r, i, seen, unit_codes) for i in r.seq(node, "indikator") if isinstance(i, dict))
     if not indikator:
-        r.problem("DEF002", node, "indikator", f"sasaran '{sid}' tidak punya indikator", "tambahkan minimal satu indikator")
+        r.problem(
+            "DEF002", node, "indikator", f"sasaran '{sid}' tidak punya indikator", "tambahkan minimal satu indikator"
+        )
     return Sasaran(sid, r.text(node, "text", ""), indikator, r.text(node, "level", "program"))
 
 
-INDIKATOR_KEYS = {"id", "text", "kind", "satuan", "polarity", "target", "period_targets", "rollup",
-                  "owner", "cara_penghitungan", "sumber_data", "budget_links", "aliases"}
+INDIKATOR_KEYS = {
+    "id",
+    "text",
+    "kind",
+    "satuan",
+    "polarity",
+    "target",
+    "period_targets",
+    "rollup",
+    "owner",
+    "cara_penghitungan",
+    "sumber_data",
+    "budget_links",
+    "aliases",
+}
 
 
 def _indikator(r: _Reader, node: LineDict, seen, unit_codes) -> Indikator:
@@ -260,8 +343,13 @@ def _indikator(r: _Reader, node: LineDict, seen, unit_codes) -> Indikator:
     owner = r.text(node, "owner", "")
     if owner and owner not in unit_codes:
         close = difflib.get_close_matches(owner, sorted(unit_codes), n=1)
-        r.problem("DEF006", node, "owner", f"unit pemilik '{owner}' tidak ada di 'units'",
-                  f"maksud Anda '{close[0]}'?" if close else f"pilih salah satu: {', '.join(sorted(unit_codes))}")
+        r.problem(
+            "DEF006",
+            node,
+            "owner",
+            f"unit pemilik '{owner}' tidak ada di 'units'",
+            f"maksud Anda '{close[0]}'?" if close else f"pilih salah satu: {', '.join(sorted(unit_codes))}",
+        )
     periods = node.get("period_targets") or []
     return Indikator(
         id=iid,
@@ -288,8 +376,13 @@ def _value(r: _Reader, node, key, kind: ValueKind, satuan: str, required: bool):
             r.problem("DEF004", node, key, f"target '{raw}' kosong", "isi target tahunan, mis. '90%', '3 kali', 'B'")
         return None
     if parsed.error:
-        r.problem("DEF004", node, key, f"nilai '{raw}' tidak sesuai jenis '{kind.value}' ({parsed.error})",
-                  _KIND_EXAMPLES[kind])
+        r.problem(
+            "DEF004",
+            node,
+            key,
+            f"nilai '{raw}' tidak sesuai jenis '{kind.value}' ({parsed.error})",
+            _KIND_EXAMPLES[kind],
+        )
         return None
     return parsed.value
 
@@ -342,16 +435,28 @@ def _rencana_aksi(r: _Reader, tree, indikator_ids: set[str], unit_codes: set[str
         iid = r.text(node, "indikator", "")
         if iid not in indikator_ids:
             close = difflib.get_close_matches(iid, sorted(indikator_ids), n=1)
-            r.problem("DEF007", node, "indikator", f"indikator '{iid}' tidak ada di pohon kinerja",
-                      f"maksud Anda '{close[0]}'?" if close else "gunakan id indikator dari 'tujuan'")
+            r.problem(
+                "DEF007",
+                node,
+                "indikator",
+                f"indikator '{iid}' tidak ada di pohon kinerja",
+                f"maksud Anda '{close[0]}'?" if close else "gunakan id indikator dari 'tujuan'",
+            )
         months = node.get("months") or []
         if not isinstance(months, list) or any(not isinstance(m, int) or not 1 <= m <= 12 for m in months):
-            r.problem("DEF004", node, "months", f"bulan '{months}' tidak sah", "tulis daftar bulan 1–12, mis. [1, 2, 3]")
+            r.problem(
+                "DEF004", node, "months", f"bulan '{months}' tidak sah", "tulis daftar bulan 1–12, mis. [1, 2, 3]"
+            )
             months = []
         pelaksana = r.text(node, "pelaksana", "")
         if pelaksana and pelaksana not in unit_codes:
-            r.problem("DEF006", node, "pelaksana", f"pelaksana '{pelaksana}' tidak ada di 'units'",
-                      f"pilih salah satu: {', '.join(sorted(unit_codes))}")
+            r.problem(
+                "DEF006",
+                node,
+                "pelaksana",
+                f"pelaksana '{pelaksana}' tidak ada di 'units'",
+                f"pilih salah satu: {', '.join(sorted(unit_codes))}",
+            )
         biaya = r.integer(node, "biaya") if node.get("biaya") is not None else None
         out.append(RencanaAksi(iid, r.text(node, "kegiatan", ""), frozenset(months), biaya, pelaksana))
     return tuple(out)
@@ -366,8 +471,13 @@ def _budget(r: _Reader, tree, unit_codes: set[str]) -> tuple[tuple[BudgetLine, .
     node = r.mapping(tree, "budget", {"revision_slots", "owner", "programs"}, {"programs"})
     slots = r.integer(node, "revision_slots", 6, minimum=0)
     if slots > MAX_REVISION_SLOTS:
-        r.problem("DEF004", node, "revision_slots", f"terlalu banyak kolom revisi ({slots})",
-                  f"paling banyak {MAX_REVISION_SLOTS}")
+        r.problem(
+            "DEF004",
+            node,
+            "revision_slots",
+            f"terlalu banyak kolom revisi ({slots})",
+            f"paling banyak {MAX_REVISION_SLOTS}",
+        )
     default_owner = str(node.get("owner", "")).strip()
     lines: list[BudgetLine] = []
     seen: dict[str, int] = {}
@@ -394,18 +504,29 @@ def _output(r: _Reader, node, pcode, kcode, default_owner, unit_codes, seen) -> 
     ocode = _code(r, node, OUTPUT_CODE, "QGE.001")
     key = f"{pcode}/{kcode}/{ocode}"
     if key in seen:
-        r.problem("DEF005", node, "code", f"baris anggaran '{key}' dua kali (juga di baris {seen[key]})",
-                  "satu output hanya sekali di bawah satu kegiatan")
+        r.problem(
+            "DEF005",
+            node,
+            "code",
+            f"baris anggaran '{key}' dua kali (juga di baris {seen[key]})",
+            "satu output hanya sekali di bawah satu kegiatan",
+        )
     seen[key] = line_of(node, "code")
     jenis = str(node.get("jenis_belanja", "")).strip()
     if jenis and jenis not in JENIS_BELANJA:
         r.problem("DEF003", node, "jenis_belanja", f"jenis belanja '{jenis}' tidak dikenal", "tulis 51, 52 atau 53")
     owner = str(node.get("owner", default_owner)).strip()
     if owner and owner not in unit_codes:
-        r.problem("DEF006", node, "owner", f"unit pemilik '{owner}' tidak ada di 'units'",
-                  f"pilih salah satu: {', '.join(sorted(unit_codes))}")
-    return BudgetLine(key, f"{kcode}.{ocode}", r.text(node, "name", ""), "output", owner, jenis,
-                      r.integer(node, "pagu_awal", 0))
+        r.problem(
+            "DEF006",
+            node,
+            "owner",
+            f"unit pemilik '{owner}' tidak ada di 'units'",
+            f"pilih salah satu: {', '.join(sorted(unit_codes))}",
+        )
+    return BudgetLine(
+        key, f"{kcode}.{ocode}", r.text(node, "name", ""), "output", owner, jenis, r.integer(node, "pagu_awal", 0)
+    )
 
 
 def _code(r: _Reader, node, pattern: re.Pattern, example: str) -> str:
@@ -416,9 +537,21 @@ def _code(r: _Reader, node, pattern: re.Pattern, example: str) -> str:
     return str(code)
 
 
-RULE_KEYS = {"negative_formula", "exact_mismatch", "grade_rule", "grade_else", "cap", "aggregate",
-             "aggregate_on", "rounding", "decimals", "indicator_rounding", "indicator_decimals",
-             "placeholder_max", "scale"}
+RULE_KEYS = {
+    "negative_formula",
+    "exact_mismatch",
+    "grade_rule",
+    "grade_else",
+    "cap",
+    "aggregate",
+    "aggregate_on",
+    "rounding",
+    "decimals",
+    "indicator_rounding",
+    "indicator_decimals",
+    "placeholder_max",
+    "scale",
+}
 RULE_CHOICES = {
     "negative_formula": ("two_minus_ratio", "inverse_ratio"),
     "exact_mismatch": ("flag", "positive_capped"),
@@ -440,7 +573,13 @@ def _rules(r: _Reader, tree) -> CapaianRules:
     for key, choices in RULE_CHOICES.items():
         if key in node:
             if str(node[key]) not in choices:
-                r.problem("DEF003", node, key, f"aturan '{key}: {node[key]}' tidak dikenal", f"pilih salah satu: {', '.join(choices)}")
+                r.problem(
+                    "DEF003",
+                    node,
+                    key,
+                    f"aturan '{key}: {node[key]}' tidak dikenal",
+                    f"pilih salah satu: {', '.join(choices)}",
+                )
             else:
                 settings[key] = str(node[key])
     for key in ("decimals", "indicator_decimals"):
@@ -475,8 +614,16 @@ def _scale(r: _Reader, node) -> tuple[Band, ...]:
             continue
         r.check_keys(band, {"label", "lo", "hi", "lo_incl", "hi_incl", "keterangan"}, {"label", "lo"})
         hi = _decimal(r, band, "hi") if band.get("hi") is not None else None
-        bands.append(Band(r.text(band, "label", ""), _decimal(r, band, "lo"), hi, bool(band.get("lo_incl", False)),
-                          bool(band.get("hi_incl", True)), str(band.get("keterangan", ""))))
+        bands.append(
+            Band(
+                r.text(band, "label", ""),
+                _decimal(r, band, "lo"),
+                hi,
+                bool(band.get("lo_incl", False)),
+                bool(band.get("hi_incl", True)),
+                str(band.get("keterangan", "")),
+            )
+        )
     for message in validate_scale(tuple(bands)):
         r.problem("DEF008", node, "scale", message, "ubah batas sehingga setiap nilai ≥ 0 masuk tepat satu kategori")
     return tuple(bands) or DEFAULT_SCALE
@@ -497,13 +644,25 @@ def _signatories(r: _Reader, tree) -> tuple[tuple[Signatory, ...], date | None]:
             r.check_keys(person, {"jabatan", "nama", "nip"}, {"jabatan"})
             nip = str(person.get("nip", "") or "").strip()
             if nip and normalize.parse_nip(nip).error:
-                r.problem("DEF004", person, "nip", f"NIP '{nip}' tidak sah", "NIP 18 digit: tgl lahir, TMT, jenis kelamin 1/2, urut")
+                r.problem(
+                    "DEF004",
+                    person,
+                    "nip",
+                    f"NIP '{nip}' tidak sah",
+                    "NIP 18 digit: tgl lahir, TMT, jenis kelamin 1/2, urut",
+                )
             people.append(Signatory(role, r.text(person, "jabatan", ""), str(person.get("nama", "") or ""), nip))
     sign_date = None
     if node.get("date"):
         parsed = normalize.parse_date_id(node["date"])
         if parsed.error:
-            r.problem("DEF004", node, "date", f"tanggal '{node['date']}' tidak sah", "tulis mis. '31 Januari 2024' atau 2024-01-31")
+            r.problem(
+                "DEF004",
+                node,
+                "date",
+                f"tanggal '{node['date']}' tidak sah",
+                "tulis mis. '31 Januari 2024' atau 2024-01-31",
+            )
         sign_date = parsed.value
     return tuple(people), sign_date
 
@@ -517,19 +676,39 @@ def _satker_list(r: _Reader, tree) -> tuple[Satker, ...]:
     try:
         rows = list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
     except OSError:
-        r.problem("DEF010", tree, "satker_list", f"daftar satker '{name}' tidak ditemukan", "letakkan berkas CSV di folder yang sama")
+        r.problem(
+            "DEF010",
+            tree,
+            "satker_list",
+            f"daftar satker '{name}' tidak ditemukan",
+            "letakkan berkas CSV di folder yang sama",
+        )
         return ()
     out, seen = [], set()
     for n, row in enumerate(rows, start=2):
         try:
-            satker = Satker(row["code"].strip(), row["name"].strip(), Level(row["level"].strip()),
-                            (row.get("parent") or "").strip() or None, (row.get("city") or "").strip())
+            satker = Satker(
+                row["code"].strip(),
+                row["name"].strip(),
+                Level(row["level"].strip()),
+                (row.get("parent") or "").strip() or None,
+                (row.get("city") or "").strip(),
+            )
         except (KeyError, ValueError, AttributeError):
-            r.problems.append(Problem("DEF010", str(path), n, "baris satker tidak lengkap atau level salah",
-                                      "kolom: code,name,level(ri|provinsi|kabkota),parent,city"))
+            r.problems.append(
+                Problem(
+                    "DEF010",
+                    str(path),
+                    n,
+                    "baris satker tidak lengkap atau level salah",
+                    "kolom: code,name,level(ri|provinsi|kabkota),parent,city",
+                )
+            )
             continue
         if satker.code in seen:
-            r.problems.append(Problem("DEF010", str(path), n, f"kode satker '{satker.code}' dua kali", "setiap kode satker unik"))
+            r.problems.append(
+                Problem("DEF010", str(path), n, f"kode satker '{satker.code}' dua kali", "setiap kode satker unik")
+            )
         seen.add(satker.code)
         out.append(satker)
     return tuple(out)
