@@ -1,0 +1,170 @@
+"""The `lkjxl` command line.
+
+Exit codes: 0 done, 1 problems found in the inputs' content, 2 an input is unusable
+or the command was used wrongly. Users see messages, never a traceback (`--debug`
+shows one). Heavy modules are imported inside the commands, so `--help` is fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+
+
+class UsageError(Exception):
+    """A wrong command line or an unusable input: exit code 2."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except UsageError as exc:
+        print(f"lkjxl: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("lkjxl: dibatalkan", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the last guard: a message, never a traceback
+        if args.debug:
+            raise
+        from .definition import DefinitionError
+
+        if isinstance(exc, DefinitionError):
+            print(str(exc), file=sys.stderr)
+            print(f"lkjxl: {len(exc.problems)} masalah pada definisi; tidak ada berkas yang ditulis.", file=sys.stderr)
+            return 2
+        print(f"lkjxl: gagal: {exc.__class__.__name__}: {exc} (jalankan dengan --debug untuk detail)", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lkjxl", description="Laporan Kinerja (SAKIP) KPU dalam Excel.")
+    parser.add_argument("--version", action="version", version=f"lkjxl {__version__}")
+    parser.add_argument("--debug", action="store_true", help="tampilkan traceback bila gagal")
+    sub = parser.add_subparsers(metavar="PERINTAH")
+
+    p = sub.add_parser("template", help="buat templat Excel dari definisi")
+    p.add_argument("definition", type=Path, metavar="DEF")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--satker", metavar="KODE", help="kode satker dari daftar satker")
+    who.add_argument("--all", action="store_true", help="semua satker tingkat ini, dan setiap subbagiannya")
+    p.add_argument("--subbagian", metavar="UNIT", help="kode atau nama subbagian (dengan --satker)")
+    p.add_argument("-o", "--output", type=Path, required=True, help="berkas .xlsx (--satker) atau folder (--all)")
+    p.add_argument("--no-units", action="store_true", help="dengan --all: tanpa templat per subbagian")
+    p.set_defaults(run=_cmd_template)
+
+    d = sub.add_parser("definition", help="periksa atau impor definisi")
+    dsub = d.add_subparsers(metavar="AKSI")
+    c = dsub.add_parser("check", help="periksa berkas definisi")
+    c.add_argument("definition", type=Path, metavar="DEF")
+    c.set_defaults(run=_cmd_definition_check)
+    i = dsub.add_parser("import", help="buat definisi dari tabel PK (.xlsx/.csv)")
+    i.add_argument("table", type=Path, metavar="TABLE")
+    i.add_argument("-o", "--output", type=Path, required=True, metavar="DEF.yaml")
+    i.add_argument("--id", default="kpu-impor", help="id templat")
+    i.add_argument("--year", type=int, default=None, help="tahun (bawaan: tahun ini)")
+    i.add_argument("--level", default="kabkota", choices=["ri", "provinsi", "kabkota"])
+    i.set_defaults(run=_cmd_definition_import)
+
+    m = sub.add_parser("demo", help="jalankan pekerjaan utama pada sampel bawaan")
+    m.add_argument("--out", type=Path, default=Path("out"))
+    m.set_defaults(run=_cmd_demo)
+    return parser
+
+
+def _load_definition(path: Path):
+    from .definition import load
+
+    if not path.exists():
+        raise UsageError(f"berkas definisi '{path}' tidak ditemukan")
+    return load(path)
+
+
+def _cmd_definition_check(args) -> int:
+    d = _load_definition(args.definition)
+    print(
+        f"{args.definition}: sah — {len(d.sasaran)} sasaran, {len(d.indikator)} indikator, "
+        f"{sum(1 for b in d.budget if b.is_leaf)} baris anggaran, {len(d.satker)} satker"
+    )
+    return 0
+
+
+def _cmd_template(args) -> int:
+    from . import template
+
+    d = _load_definition(args.definition)
+    if args.satker:
+        satker = d.find_satker(args.satker)
+        if satker is None:
+            raise UsageError(f"satker '{args.satker}' tidak ada di daftar satker definisi")
+        unit = _find_unit(d, args.subbagian) if args.subbagian else None
+        path = template.write(d, satker, args.output, unit)
+        print(f"ditulis: {path}")
+        return 0
+    if args.subbagian:
+        raise UsageError("--subbagian hanya dipakai bersama --satker")
+    written = template.write_all(d, args.output, units=not args.no_units, progress=_progress)
+    print(f"\n{len(written)} berkas ditulis di {args.output}")
+    return 0
+
+
+def _find_unit(d, name: str):
+    from .normalize import fold_unit_name
+
+    unit = d.unit(name) or d.unit(fold_unit_name(name) or "")
+    if unit is None:
+        raise UsageError(f"subbagian '{name}' tidak dikenal; pilih: {', '.join(u.code for u in d.units)}")
+    return unit
+
+
+def _progress(done: int, total: int, label: str) -> None:
+    """A one-line progress bar on stderr, redrawn in place (only on a terminal)."""
+    if not sys.stderr.isatty():
+        return
+    width = 30
+    filled = width * done // max(total, 1)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label[:40]:<40}")
+    sys.stderr.flush()
+
+
+def _cmd_definition_import(args) -> int:
+    from .pktable import ImportError_, import_table
+
+    if not args.table.exists():
+        raise UsageError(f"tabel '{args.table}' tidak ditemukan")
+    try:
+        text, warnings = import_table(args.table, template_id=args.id, year=args.year, level=args.level)
+    except ImportError_ as exc:
+        raise UsageError(f"{args.table}: {exc}") from None
+    if not (args.output.parent / "satker.csv").exists():
+        warnings.append(
+            f"letakkan daftar satker 'satker.csv' di {args.output.parent or '.'} (lihat workbook_templates/)"
+        )
+    for w in warnings:
+        print(f"peringatan: {w}", file=sys.stderr)
+    from .template import save_bytes
+
+    save_bytes(text.encode("utf-8"), args.output)
+    print(
+        f"ditulis: {args.output} — periksa 'polarity' dan 'owner' setiap indikator, lalu jalankan "
+        f"'lkjxl definition check {args.output}'"
+    )
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    from .demo import run
+
+    return run(args.out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
