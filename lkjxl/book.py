@@ -118,10 +118,16 @@ class Book:
         return rng
 
     # -- evaluation -------------------------------------------------------------
-    def evaluate(self) -> dict[tuple[str, int, int], object]:
-        """Value of every formula cell, computed with Excel's semantics."""
+    def evaluate(self, inputs: dict[tuple[str, int, int], object] | None = None) -> dict[tuple[str, int, int], object]:
+        """Value of every formula cell, computed with Excel's semantics.
+
+        `inputs` replaces the values of input cells, so a reader can recompute a
+        returned workbook on the template's own model without rebuilding it.
+        """
         index = {s.name: s.cells for s in self.sheets}
         memo: dict[tuple[str, int, int], object] = {}
+        if inputs:
+            memo.update({k: float(v) if isinstance(v, Decimal) else v for k, v in inputs.items()})
 
         def env(sheet: str, row: int, col: int):
             key = (sheet, row, col)
@@ -186,9 +192,11 @@ class Book:
 
 
 def structure_fingerprint(structure: tuple[list[str], list[str], list[str]]) -> str:
+    """Hash of the structure; sheet-name quoting is dropped because clients differ in it
+    (LibreOffice writes `_Daftar!A1` where XlsxWriter wrote `'_Daftar'!A1`)."""
     digest = hashlib.sha256()
     for part in structure:
-        for line in part:
+        for line in sorted(line.replace("'", "") for line in part):
             digest.update(line.encode("utf-8") + b"\n")
         digest.update(b"\x00")
     return digest.hexdigest()

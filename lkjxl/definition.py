@@ -194,9 +194,8 @@ class _Reader:
 def load(path: str | Path) -> Definition:
     """Read and validate a definition file; raise `DefinitionError` listing every problem."""
     path = Path(path)
-    reader = _Reader(path)
     try:
-        tree = yamlsrc.load(path)
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DefinitionError(
             [Problem("DEF009", str(path), 0, "berkas tidak ditemukan", "periksa nama dan folder berkas")]
@@ -205,6 +204,15 @@ def load(path: str | Path) -> Definition:
         raise DefinitionError(
             [Problem("DEF009", str(path), 0, "berkas bukan teks UTF-8", "simpan ulang sebagai UTF-8")]
         ) from None
+    return loads(text, path)
+
+
+def loads(text: str, path: str | Path = "<teks>") -> Definition:
+    """Validate a definition given as text (e.g. embedded in a workbook's _Meta sheet)."""
+    path = Path(path)
+    reader = _Reader(path)
+    try:
+        tree = yamlsrc.loads(text)
     except yamlsrc.YamlSyntaxError as exc:
         raise DefinitionError(
             [
@@ -252,7 +260,7 @@ TOP_KEYS = {
 
 
 def _definition(r: _Reader, tree: LineDict) -> Definition:
-    r.check_keys(tree, TOP_KEYS, {"template", "year", "level", "units", "tujuan", "budget", "satker_list"})
+    r.check_keys(tree, TOP_KEYS, {"template", "year", "level", "units", "tujuan", "budget"})
     tpl = r.mapping(tree, "template", {"id", "version"}, {"id", "version"})
     template = TemplateId(r.text(tpl, "id", ""), r.integer(tpl, "version", 1, minimum=1))
     year = r.integer(tree, "year", 2024, minimum=2000)

@@ -271,4 +271,6 @@ class Filling:
     pagu_awal: dict[str, int] = field(default_factory=dict)
     pagu_revisi: dict[str, list[int | None]] = field(default_factory=dict)
     realisasi_bulan: dict[str, list[int | None]] = field(default_factory=dict)
-    revisions: list[dict] = field(default_factory=list)  # date, reason, authority
+    revisions: list[dict] = field(default_factory=list)  # tanggal, pagu, alasan, otoritas
+    rencana_aksi: dict[str, list[RencanaAksi]] = field(default_factory=dict)  # by indikator id, template rows
+    pk: dict[str, object] = field(default_factory=dict)  # tempat, tanggal, nama/nip of each party

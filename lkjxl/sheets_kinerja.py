@@ -146,7 +146,10 @@ def rencana_aksi(ctx: Context) -> None:
     sheet.freeze = (FIRST_ROW, c("Indikator") + 1)
     row = FIRST_ROW
     for ind in d.indikator:
-        plans = [ra for ra in d.rencana_aksi if ra.indikator_id == ind.id] or [None]
+        plans = rencana_rows(d, ind.id)
+        filled = ctx.filling.rencana_aksi.get(ind.id)
+        if filled is not None:  # operator input replaces the plan row by row
+            plans = [filled[n] if n < len(filled) else None for n in range(len(plans))]
         editable = ctx.editable(ind.owner)
         for plan in plans:
 
@@ -188,6 +191,11 @@ def rencana_aksi(ctx: Context) -> None:
     for col in cols:
         if col.key != "No":
             ctx.book.name(cols.name(col.key), SHEET_RA, FIRST_ROW, c(col.key), row - 1, c(col.key))
+
+
+def rencana_rows(d, indikator_id: str) -> list:
+    """The template's Rencana Aksi rows of one indicator: its planned rows, or one blank row."""
+    return [ra for ra in d.rencana_aksi if ra.indikator_id == indikator_id] or [None]
 
 
 PK_STATEMENT = (
@@ -260,8 +268,9 @@ def _id_number(x: Decimal) -> str:
 
 def _signatures(ctx: Context, sheet, top: int) -> None:
     d = ctx.definition
-    sheet.put(top, 3, ctx.identity["city"], "in_text", True)
-    sheet.put(top + 1, 3, d.sign_date, "in_date", True)
+    pk = ctx.filling.pk
+    sheet.put(top, 3, pk.get("tempat", ctx.identity["city"]), "in_text", True)
+    sheet.put(top + 1, 3, pk.get("tanggal", d.sign_date), "in_date", True)
     ctx.book.name("PK_Tempat", SHEET_PK, top, 3)
     ctx.book.name("PK_Tanggal", SHEET_PK, top + 1, 3)
     people = {s.role: s for s in d.signatories}
@@ -278,9 +287,9 @@ def _signatures(ctx: Context, sheet, top: int) -> None:
         person = people.get(role) if ctx.unit is None else None
         sheet.put(top + 2, col, titles[role], "subtitle")
         sheet.put(top + 3, col, roles.get(role, ""), "plain")
-        sheet.put(top + 7, col, person.nama if person else None, "in_text", True)
-        sheet.put(top + 8, col, person.nip if person else None, "in_text", True)
         key = {"pihak_pertama": "Pertama", "pihak_kedua": "Kedua", "single": "Pertama"}[role]
+        sheet.put(top + 7, col, pk.get(f"nama_{key.lower()}", person.nama if person else None), "in_text", True)
+        sheet.put(top + 8, col, pk.get(f"nip_{key.lower()}", person.nip if person else None), "in_text", True)
         ctx.book.name(f"PK_Nama_{key}", SHEET_PK, top + 7, col)
         ctx.book.name(f"PK_NIP_{key}", SHEET_PK, top + 8, col)
         sheet.validate(

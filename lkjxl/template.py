@@ -8,6 +8,7 @@ behind names, print setup, and byte-identical output for identical input.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from . import __version__
+from . import __version__, defdump
 from .book import Book, Sheet
 from .layout import (
     AUTHORITIES,
@@ -57,8 +58,11 @@ class Context:
         return f"{self.identity['name']}{unit} — Tahun {self.definition.year}"
 
 
-def build(definition: Definition, unit: Unit | None = None, filling: Filling | None = None) -> Book:
-    """The in-memory workbook with identity tokens; `filling` puts operator values into input cells."""
+def build(definition: Definition, unit: Unit | None = None, filling: Filling | None = None, *, meta: bool = True) -> Book:
+    """The in-memory workbook with identity tokens; `filling` puts operator values into input cells.
+
+    `meta=False` leaves out the _Meta sheet (and its fingerprint), which readers do not need.
+    """
     from . import sheets_anggaran, sheets_info, sheets_kinerja
 
     book = Book(created=datetime(definition.year, 1, 1))
@@ -79,37 +83,47 @@ def build(definition: Definition, unit: Unit | None = None, filling: Filling | N
     sheets_kinerja.rencana_aksi(ctx)
     sheets_kinerja.pk(ctx)
     sheets_kinerja.ringkasan(ctx)
-    _meta(ctx)
+    if meta:
+        _meta(ctx)
     return book
 
 
-def render(definition: Definition, unit: Unit | None = None, filling: Filling | None = None) -> bytes:
-    """The workbook as .xlsx bytes, identity still as tokens (see `stamp`)."""
+@dataclass(frozen=True)
+class Rendered:
+    """A workbook rendered with identity tokens: the untouched parts as a finished zip,
+    and the parts that carry the identity as text, to be stamped per satker."""
+
+    base: bytes
+    stamped: tuple[tuple[zipfile.ZipInfo, str], ...]
+
+
+def render(definition: Definition, unit: Unit | None = None, filling: Filling | None = None) -> Rendered:
+    """Build and write the workbook once; `stamp` then makes each satker's file from it."""
     buffer = io.BytesIO()
     build(definition, unit, filling).save(buffer)
-    return buffer.getvalue()
-
-
-def stamp(xlsx: bytes, satker: Satker) -> bytes:
-    """Put a satker's identity into a rendered workbook, keeping every other byte."""
-    values = {
-        "code": satker.code,
-        "name": satker.name,
-        "level": satker.level.value,
-        "parent": satker.parent or "",
-        "city": satker.city,
-    }
-    source = zipfile.ZipFile(io.BytesIO(xlsx))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    base = io.BytesIO()
+    stamped = []
+    with zipfile.ZipFile(base, "w") as target:
         for info in source.infolist():
-            data = source.read(info)
             if info.filename in _STAMPED_PARTS:
-                text = data.decode("utf-8")
-                for key, token in IDENTITY_TOKENS.items():
-                    text = text.replace(token, escape(values[key]))
-                data = text.encode("utf-8")
-            target.writestr(info, data)
+                stamped.append((info, source.read(info).decode("utf-8")))
+            else:
+                target.writestr(info, source.read(info))
+    return Rendered(base.getvalue(), tuple(stamped))
+
+
+def stamp(rendered: Rendered, satker: Satker) -> bytes:
+    """Put a satker's identity into a rendered workbook: only the identity parts are compressed again."""
+    values = {"code": satker.code, "name": satker.name, "level": satker.level.value,
+              "parent": satker.parent or "", "city": satker.city}
+    out = io.BytesIO(rendered.base)
+    out.seek(0, io.SEEK_END)
+    with zipfile.ZipFile(out, "a") as target:
+        for info, text in rendered.stamped:
+            for key, token in IDENTITY_TOKENS.items():
+                text = text.replace(token, escape(values[key]))
+            target.writestr(info, text.encode("utf-8"))
     return out.getvalue()
 
 
@@ -191,19 +205,34 @@ def metadata(ctx: Context) -> dict[str, str | int]:
     }
 
 
+DEFINITION_CHUNK = 30_000  # below Excel's 32,767 characters per cell
+
+
 def _meta(ctx: Context) -> None:
-    """Identity twice: custom properties for quick reads, a very-hidden sheet for survival."""
+    """Identity twice: custom properties for quick reads, a very-hidden sheet for survival.
+
+    The sheet also embeds the definition itself, so any reader can re-derive the
+    exact expected workbook from the file alone.
+    """
     book = ctx.book
+    text = defdump.dump(ctx.definition)
     meta = metadata(ctx)
+    meta["lkjxl_definition_sha256"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
     meta["lkjxl_fingerprint"] = book.fingerprint(skip=SHEET_META)
     book.properties = dict(meta)
     book.title = f"{ctx.definition.title} {ctx.subtitle}"
     sheet = book.sheet(SHEET_META)
     sheet.visibility = "very_hidden"
     sheet.widths = {0: 28, 1: 70}
-    for row, (key, value) in enumerate(meta.items()):
+    rows = [*meta.items()]
+    rows += [(f"{DEFINITION_KEY}{n + 1}", text[i : i + DEFINITION_CHUNK])
+             for n, i in enumerate(range(0, len(text), DEFINITION_CHUNK))]
+    for row, (key, value) in enumerate(rows):
         sheet.put(row, 0, key)
         sheet.put(row, 1, str(value))
+
+
+DEFINITION_KEY = "lkjxl_definition_part_"
 
 
 def write_all(definition: Definition, outdir: Path, *, units: bool = True, progress=None) -> list[Path]:

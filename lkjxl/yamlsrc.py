@@ -62,7 +62,10 @@ class YamlSyntaxError(Exception):
 
 def load(path: Path):
     """Parse a YAML file into LineDict/LineList trees; syntax errors carry a line."""
-    text = path.read_text(encoding="utf-8")
+    return loads(path.read_text(encoding="utf-8"))
+
+
+def loads(text: str):
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
     except yaml.MarkedYAMLError as exc:

@@ -57,6 +57,9 @@ def test_metadata_in_properties_and_meta_sheet_agree(wb, wb_path):
     assert props["lkjxl_satker_parent"] == "19"
     assert props["lkjxl_template_id"] == DEF.template.id and props["lkjxl_template_version"] == 1
     assert props["lkjxl_year"] == 2024 and sheet["lkjxl_year"] == "2024"
+    embedded = "".join(v for k, v in sheet.items() if k.startswith(template.DEFINITION_KEY))
+    assert definition.loads(embedded).indikator == DEF.indikator
+    sheet = {k: v for k, v in sheet.items() if not k.startswith(template.DEFINITION_KEY)}
     assert {k: None if v is None else str(v) for k, v in props.items()} == sheet
     assert props["lkjxl_fingerprint"] == structure.file_fingerprint(wb_path)
 
