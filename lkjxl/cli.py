@@ -74,6 +74,28 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--level", default="kabkota", choices=["ri", "provinsi", "kabkota"])
     i.set_defaults(run=_cmd_definition_import)
 
+    k = sub.add_parser("check", help="periksa buku kerja yang sudah diisi")
+    k.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    k.add_argument("--json", type=Path, metavar="OUT", help="tulis temuan sebagai JSON")
+    k.add_argument("--annotate", type=Path, metavar="DIR", help="tulis salinan bertanda temuan ke folder ini")
+    k.add_argument(
+        "--definitions",
+        type=Path,
+        nargs="*",
+        metavar="DEF",
+        help="hanya terima templat dari definisi ini (bawaan: definisi yang tertanam di berkas)",
+    )
+    k.set_defaults(run=_cmd_check)
+
+    r = sub.add_parser("read", help="baca buku kerja menjadi data (JSON)")
+    r.add_argument("file", type=Path, metavar="FILE")
+    r.add_argument("--json", type=Path, required=True, metavar="OUT")
+    r.set_defaults(run=_cmd_read)
+
+    f = sub.add_parser("findings", help="daftar kode temuan")
+    f.add_argument("--markdown", action="store_true", help="dalam Markdown (docs/findings.md)")
+    f.set_defaults(run=_cmd_findings)
+
     m = sub.add_parser("demo", help="jalankan pekerjaan utama pada sampel bawaan")
     m.add_argument("--out", type=Path, default=Path("out"))
     m.set_defaults(run=_cmd_demo)
@@ -157,6 +179,71 @@ def _cmd_definition_import(args) -> int:
         f"ditulis: {args.output} — periksa 'polarity' dan 'owner' setiap indikator, lalu jalankan "
         f"'lkjxl definition check {args.output}'"
     )
+    return 0
+
+
+def _registry(paths):
+    from .reader import Registry
+
+    return Registry([_load_definition(p) for p in paths]) if paths else None
+
+
+UNUSABLE = {"UNUSABLE_FILE", "NOT_LKJXL", "TEMPLATE_VERSION"}
+
+
+def _cmd_check(args) -> int:
+    from . import findings
+    from .annotate import annotate
+    from .reader import read
+
+    registry = _registry(args.definitions)
+    everything, unusable = [], False
+    for n, path in enumerate(args.files, start=1):
+        if not path.is_file():
+            raise UsageError(f"berkas '{path}' tidak ditemukan")
+        _progress(n, len(args.files), path.name)
+        data = read(path, registry)
+        everything.extend(data.findings)
+        unusable |= any(f.code in UNUSABLE for f in data.findings)
+        if args.annotate and data.findings and not any(f.code == "UNUSABLE_FILE" for f in data.findings):
+            annotate(path, data.findings, args.annotate / f"{path.stem}-temuan.xlsx")
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+    print(findings.table(everything) if everything else "Tidak ada temuan.")
+    counts = {s: sum(f.severity == s for f in everything) for s in ("error", "warning", "info")}
+    print(f"\n{len(args.files)} berkas: {counts['error']} galat, {counts['warning']} peringatan, {counts['info']} info")
+    if args.json:
+        from .template import save_bytes
+
+        save_bytes(findings.to_json(everything).encode("utf-8"), args.json)
+    if unusable:
+        return 2
+    return 1 if findings.has_errors(everything) else 0
+
+
+def _cmd_read(args) -> int:
+    from .export import workbook_json
+    from .reader import read
+    from .template import save_bytes
+
+    if not args.file.is_file():
+        raise UsageError(f"berkas '{args.file}' tidak ditemukan")
+    data = read(args.file)
+    save_bytes(workbook_json(data).encode("utf-8"), args.json)
+    print(f"ditulis: {args.json} ({len(data.findings)} temuan)")
+    if any(f.code in UNUSABLE for f in data.findings):
+        return 2
+    return 1 if any(f.severity == "error" for f in data.findings) else 0
+
+
+def _cmd_findings(args) -> int:
+    from .findings import CATALOGUE, catalogue_markdown
+
+    if args.markdown:
+        print(catalogue_markdown(), end="")
+    else:
+        for t in CATALOGUE.values():
+            print(f"{t.code:<22} {t.severity:<8} {t.title}")
     return 0
 
 

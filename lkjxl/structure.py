@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .book import structure_fingerprint
 from .layout import SHEET_META
-from .xlexpr import quote_sheet
+from .xlexpr import col_letter, quote_sheet
 
 
 def read_structure(path: Path, wb=None) -> tuple[list[str], list[str], list[str]]:
@@ -39,3 +39,19 @@ def read_structure(path: Path, wb=None) -> tuple[list[str], list[str], list[str]
 
 def file_fingerprint(path: Path, wb=None) -> str:
     return structure_fingerprint(read_structure(path, wb))
+
+
+def structure_from_raw(raw) -> str:
+    """The fingerprint of a workbook read by `xlsxread` (the reader's fast path)."""
+    formulas, inputs = [], []
+    for name, sheet in raw.sheets.items():
+        if name == SHEET_META:
+            continue
+        for (r, c), cell in sorted(sheet.cells.items()):
+            a1 = f"{quote_sheet(name)}!{col_letter(c)}{r + 1}"
+            if cell.formula is not None:
+                formulas.append(f"{a1}={cell.formula}")
+            if not raw.style(cell).locked:
+                inputs.append(a1)
+    names = sorted(f"{n}={ref}" for n, ref in raw.names.items())
+    return structure_fingerprint((formulas, inputs, names))

@@ -136,7 +136,9 @@ class Range(Expr):
         return a if self.sheet == here else f"{quote_sheet(self.sheet)}!{a}"
 
     def absolute(self) -> str:
-        a = f"${col_letter(self.col1)}${self.row1 + 1}:${col_letter(self.col2)}${self.row2 + 1}"
+        a = f"${col_letter(self.col1)}${self.row1 + 1}"
+        if (self.row1, self.col1) != (self.row2, self.col2):
+            a += f":${col_letter(self.col2)}${self.row2 + 1}"
         return f"{quote_sheet(self.sheet)}!{a}"
 
     def cells(self, env) -> list:

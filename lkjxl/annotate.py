@@ -1,0 +1,62 @@
+"""An annotated copy of the operator's workbook: each finding on its cell, and a Temuan sheet.
+
+This is the one place lkjxl round-trips an operator's file through openpyxl (which
+drops cached values): the copy is for reading the findings in place, never for
+further processing, and it is written to a new file; the input is never touched.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .findings import ERROR, WARNING, Finding
+
+FILLS = {ERROR: "FFC7CE", WARNING: "FFEB9C", "info": "DDEBF7"}
+SHEET = "Temuan"
+
+
+def annotate(source: Path, found: list[Finding], target: Path) -> Path:
+    """Write `target`: a copy of `source` with highlighted cells, comments and a Temuan sheet."""
+    import openpyxl
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+
+    wb = openpyxl.load_workbook(source)
+    by_cell: dict[tuple[str, str], list[Finding]] = {}
+    for f in found:
+        if f.sheet in wb.sheetnames and f.cell:
+            by_cell.setdefault((f.sheet, f.cell), []).append(f)
+    for (sheet, cell), items in by_cell.items():
+        worst = min(items, key=lambda f: {ERROR: 0, WARNING: 1}.get(f.severity, 2))
+        ws = wb[sheet]
+        try:
+            target_cell = ws[cell]
+        except (ValueError, KeyError):
+            continue
+        target_cell.fill = PatternFill("solid", fgColor=FILLS[worst.severity])
+        text = "\n".join(f"[{f.code}] {f.message}\n→ {f.fix}" for f in items)
+        target_cell.comment = Comment(text[:2000], "lkjxl", width=320, height=160)
+    if SHEET in wb.sheetnames:
+        del wb[SHEET]
+    ws = wb.create_sheet(SHEET, 0)
+    ws.append(["Tingkat", "Kode", "Sheet", "Sel", "Nilai", "Pesan", "Perbaikan"])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row, f in enumerate(found, start=2):
+        for col, text in enumerate((f.severity, f.code, f.sheet, f.cell, f.value, f.message, f.fix), start=1):
+            cell = ws.cell(row, col)
+            cell.value = text
+            cell.data_type = "s"  # operator text is never a formula, even when it starts with '='
+        if f.sheet in wb.sheetnames and f.cell:
+            link = ws.cell(row, 4)
+            link.hyperlink = f"#'{f.sheet}'!{f.cell}"
+            link.font = Font(color="0563C1", underline="single")
+    for col, width in zip("ABCDEFG", (9, 20, 14, 8, 24, 70, 50), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A2"
+    wb.active = 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    wb.save(tmp)
+    tmp.replace(target)
+    return target

@@ -1,0 +1,165 @@
+"""Find, in a returned workbook, where each cell of the expected workbook went.
+
+Operators insert rows, sort, and break names. Rows are therefore found by their
+key (indicator id, budget key, revision number), and columns by the file's own
+defined names, falling back to the header labels, and only then to the template's
+position, saying so each time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import findings
+from .book import Book, Sheet
+from .layout import FIRST_ROW, HEADER_ROW
+from .xlexpr import col_letter
+from .xlsxread import RawBook, RawSheet, split_ref
+
+# Table sheets: name prefix, the column holding each row's key.
+TABLES = {
+    "Realisasi": ("Real", "ID"),
+    "Rencana Aksi": ("RA", "ID"),
+    "Anggaran": ("Agr", "Kunci"),
+    "Revisi": ("Rev", "No"),
+    "Ringkasan": ("Ring", "ID"),
+}
+
+
+@dataclass
+class SheetMap:
+    """Expected (row, col) → file (row, col) for one sheet."""
+
+    name: str
+    raw: RawSheet | None
+    cols: dict[int, int] = field(default_factory=dict)
+    rows: dict[int, int] = field(default_factory=dict)
+    shift: int = 0  # for rows outside the keyed table
+    extra_rows: list[int] = field(default_factory=list)  # file rows in the table with no known key
+    missing: set[int] = field(default_factory=set)  # expected rows whose key is not in the file
+
+    def where(self, row: int, col: int) -> tuple[int, int] | None:
+        if self.raw is None or row in self.missing:
+            return None
+        file_row = self.rows.get(row, row + self.shift)
+        return file_row, self.cols.get(col, col)
+
+
+def a1(row: int, col: int) -> str:
+    return f"{col_letter(col)}{row + 1}"
+
+
+def _name_column(raw: RawBook, name: str, sheet: str) -> tuple[int, int, int] | None:
+    """(col, first row, last row) of a defined name on `sheet`, or None if absent or broken."""
+    ref = raw.names.get(name)
+    if not ref or "#REF" in ref or "!" not in ref:
+        return None
+    where, _, cells = ref.rpartition("!")
+    if where.strip("'").replace("''", "'") != sheet:
+        return None
+    try:
+        first, _, last = cells.partition(":")
+        r1, c1 = split_ref(first)
+        r2, _ = split_ref(last or first)
+    except ValueError:
+        return None
+    return c1, r1, r2
+
+
+def _header_columns(raw: RawSheet, labels: dict[int, str]) -> dict[int, int]:
+    """Columns found by their header text in the first rows of the sheet."""
+    wanted = {text.strip().lower(): col for col, text in labels.items() if isinstance(text, str)}
+    for row in range(0, HEADER_ROW + 10):
+        found = {}
+        for (r, c), cell in raw.cells.items():
+            if r == row and isinstance(cell.value, str) and cell.value.strip().lower() in wanted:
+                found[wanted[cell.value.strip().lower()]] = c
+        if len(found) >= max(2, len(wanted) // 2):
+            return found
+    return {}
+
+
+def map_sheet(raw: RawBook, expected: Book, sheet: Sheet, file: str, out: list) -> SheetMap:
+    """Locate one expected sheet in the file, adding findings for what had to be guessed."""
+    raw_sheet = raw.sheets.get(sheet.name)
+    result = SheetMap(sheet.name, raw_sheet)
+    if raw_sheet is None:
+        out.append(findings.make("SHEET_MISSING", file=file, sheet=sheet.name, sheet_name=sheet.name))
+        return result
+    if sheet.name not in TABLES:
+        return result
+    prefix, key = TABLES[sheet.name]
+    headers = {c: cell.value for (r, c), cell in sheet.cells.items() if r == HEADER_ROW}
+    by_label = None
+    broken = []
+    for name, rng in expected.names.items():
+        if rng.sheet != sheet.name or not name.startswith(prefix + "_") or rng.col1 != rng.col2:
+            continue
+        found = _name_column(raw, name, sheet.name)
+        if found is not None:
+            result.cols[rng.col1] = found[0]
+            continue
+        broken.append(name)
+        if by_label is None:
+            by_label = _header_columns(raw_sheet, headers)
+        if rng.col1 in by_label:
+            result.cols[rng.col1] = by_label[rng.col1]
+    for name in broken[:1]:  # one finding per sheet is enough to say how it was read
+        out.append(findings.make("NAME_BROKEN", file=file, sheet=sheet.name, name=name))
+    _map_rows(raw, expected, sheet, result, prefix, key, file, out)
+    return result
+
+
+def _map_rows(
+    raw: RawBook, expected: Book, sheet: Sheet, result: SheetMap, prefix: str, key: str, file: str, out: list
+) -> None:
+    key_range = expected.names[f"{prefix}_{key}"]
+    key_col = result.cols.get(key_range.col1, key_range.col1)
+    found = _name_column(raw, f"{prefix}_{key}", sheet.name)
+    last = max(found[2] if found else key_range.row2, key_range.row2) + 50
+    # Keys may repeat (Rencana Aksi: several rows per indicator): the n-th occurrence maps to the n-th.
+    file_rows: dict[str, list[int]] = {}
+    for row in range(FIRST_ROW, last + 1):
+        cell = result.raw.cells.get((row, key_col))
+        text = _key_text(cell.value if cell else None)
+        if text:
+            file_rows.setdefault(text, []).append(row)
+    expected_keys: dict[str, list[int]] = {}
+    for row in range(key_range.row1, key_range.row2 + 1):
+        cell = sheet.cells.get((row, key_range.col1))
+        expected_keys.setdefault(_key_text(cell.value if cell else None), []).append(row)
+    for text, rows in expected_keys.items():
+        got = file_rows.get(text, [])
+        for n, row in enumerate(rows):
+            if n < len(got):
+                result.rows[row] = got[n]
+            else:
+                result.missing.add(row)
+                out.append(findings.make("ID_MISSING", file=file, sheet=sheet.name, cell=a1(row, key_col), value=text))
+        if len(got) > len(rows) and len(rows) == 1:
+            out.append(
+                findings.make(
+                    "DUPLICATE_ID",
+                    file=file,
+                    sheet=sheet.name,
+                    cell=a1(got[1], key_col),
+                    value=text,
+                    other=a1(got[0], key_col),
+                )
+            )
+    for text, rows in file_rows.items():
+        if text not in expected_keys and prefix != "Rev":
+            out.append(findings.make("UNKNOWN_ID", file=file, sheet=sheet.name, cell=a1(rows[0], key_col), value=text))
+    used = set(result.rows.values())
+    table_end = max(used) if used else key_range.row2
+    result.extra_rows = [r for r in range(FIRST_ROW, table_end + 1) if r not in used]
+    offsets = {f - e for e, f in result.rows.items()}
+    result.shift = offsets.pop() if len(offsets) == 1 else (table_end - key_range.row2)
+
+
+def _key_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()

@@ -1,0 +1,619 @@
+"""Read a filled workbook back: identify → locate → extract and normalise → check.
+
+The workbook embeds the definition it came from, so the reader re-derives the exact
+expected workbook, finds each expected cell in the file (by key, not position),
+reads every input with the normaliser, compares every formula with the template's,
+and recomputes every formula from the inputs read. The result is typed data plus
+findings; the input file is only ever opened for reading.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from xml.etree.ElementTree import ParseError
+
+from . import checks, definition, findings, normalize, template, xlsxread
+from .book import Book
+from .layout import FIRST_ROW, MONTH_MARK, SHEET_META
+from .locate import SheetMap, a1, map_sheet
+from .model import Definition, Filling, RencanaAksi, Unit, ValueKind
+from .sheets_kinerja import rencana_rows
+from .structure import structure_from_raw
+
+META_KEYS = (
+    "lkjxl_template_id",
+    "lkjxl_template_version",
+    "lkjxl_satker_code",
+    "lkjxl_satker_name",
+    "lkjxl_satker_level",
+    "lkjxl_satker_parent",
+    "lkjxl_subbagian",
+    "lkjxl_year",
+    "lkjxl_fingerprint",
+    "lkjxl_definition_sha256",
+)
+
+
+@dataclass
+class WorkbookData:
+    """Everything read from one file: identity, the operator's inputs, where each came from, findings."""
+
+    file: str
+    sha256: str
+    meta: dict[str, str] = field(default_factory=dict)
+    definition: Definition | None = None
+    unit: Unit | None = None
+    filling: Filling = field(default_factory=Filling)
+    cells: dict[tuple, str] = field(default_factory=dict)  # (kind, key, field) → "Sheet!A1"
+    findings: list[findings.Finding] = field(default_factory=list)
+    recomputed: dict[tuple[str, int, int], object] = field(default_factory=dict)
+
+    @property
+    def usable(self) -> bool:
+        return self.definition is not None
+
+    @property
+    def satker_code(self) -> str:
+        return self.meta.get("lkjxl_satker_code", "")
+
+
+class Registry:
+    """The definitions a consolidating office accepts, by (template id, version)."""
+
+    def __init__(self, definitions: list[Definition]):
+        self.by_key = {(d.template.id, d.template.version): d for d in definitions}
+
+    def allowed(self, template_id: str) -> list[int]:
+        return sorted(v for (i, v) in self.by_key if i == template_id)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read(path: Path, registry: Registry | None = None) -> WorkbookData:
+    """Read one workbook; never raises for anything inside the file."""
+    path = Path(path)
+    name = str(path)
+    try:
+        data = WorkbookData(name, sha256_of(path))
+    except OSError as exc:
+        data = WorkbookData(name, "")
+        data.findings.append(
+            findings.make(
+                "UNUSABLE_FILE",
+                file=name,
+                reason=f"tidak dapat dibaca: {exc.strerror}",
+                hint="periksa nama berkas dan izin akses",
+            )
+        )
+        return data
+    raw = _load(path, data)
+    if raw is None:
+        return data
+    data.meta = _meta(raw, data)
+    if not data.meta:
+        return data
+    d = _definition(raw, data, registry)
+    if d is None:
+        return data
+    data.definition = d
+    code = data.meta.get("lkjxl_subbagian") or ""
+    data.unit = d.unit(code) if code else None
+    _read_book(raw, data)
+    return data
+
+
+def _load(path: Path, data: WorkbookData) -> xlsxread.RawBook | None:
+    from . import safety
+
+    try:
+        inspection = safety.inspect(path)
+    except safety.Refusal as refusal:
+        data.findings.append(findings.make("UNUSABLE_FILE", file=data.file, reason=refusal.message, hint=refusal.code))
+        return None
+    try:
+        raw = xlsxread.load(path, inspected=True)
+    except (zipfile.BadZipFile, KeyError, ParseError, ValueError, EOFError) as exc:
+        data.findings.append(
+            findings.make(
+                "UNUSABLE_FILE",
+                file=data.file,
+                reason=f"berkas rusak ({exc.__class__.__name__})",
+                hint="simpan ulang dari Excel sebagai .xlsx",
+            )
+        )
+        return None
+    links = len(getattr(inspection, "external_links", ())) or raw.external_links
+    if links:
+        data.findings.append(findings.make("EXTERNAL_LINK", file=data.file, count=links))
+    return raw
+
+
+def _meta(raw: xlsxread.RawBook, data: WorkbookData) -> dict[str, str]:
+    sheet = raw.sheets.get(SHEET_META)
+    rows = {}
+    if sheet is not None:
+        for (r, c), cell in sheet.cells.items():
+            if c == 0 and isinstance(cell.value, str):
+                value = sheet.cells.get((r, 1))
+                rows[cell.value] = _text(value.value if value else None)
+    props = {k: v for k, v in raw.properties.items() if k.startswith("lkjxl_")}
+    if "lkjxl_template_id" not in rows and "lkjxl_template_id" not in props:
+        data.findings.append(findings.make("NOT_LKJXL", file=data.file))
+        return {}
+    for key in META_KEYS:
+        a, b = props.get(key), rows.get(key)
+        if a is not None and b is not None and a != b:
+            data.findings.append(findings.make("META_MISMATCH", file=data.file, sheet=SHEET_META, key=key, a=a, b=b))
+    return {**props, **rows}
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _definition(raw: xlsxread.RawBook, data: WorkbookData, registry: Registry | None) -> Definition | None:
+    sheet = raw.sheets.get(SHEET_META)
+    parts = []
+    if sheet is not None:
+        keyed = {cell.value: sheet.cells.get((r, 1)) for (r, c), cell in sheet.cells.items() if c == 0}
+        n = 1
+        while (cell := keyed.get(f"{template.DEFINITION_KEY}{n}")) is not None:
+            parts.append(_text(cell.value))
+            n += 1
+    tid, version = data.meta.get("lkjxl_template_id", ""), data.meta.get("lkjxl_template_version", "")
+    if registry is not None:
+        try:
+            known = registry.by_key.get((tid, int(version)))
+        except ValueError:
+            known = None
+        if known is None:
+            data.findings.append(
+                findings.make(
+                    "TEMPLATE_VERSION",
+                    file=data.file,
+                    template=tid,
+                    version=version,
+                    allowed=", ".join(map(str, registry.allowed(tid))) or "-",
+                )
+            )
+            return None
+        return known
+    try:
+        return _parse_embedded("".join(parts))
+    except definition.DefinitionError:
+        data.findings.append(findings.make("NOT_LKJXL", file=data.file))
+        return None
+
+
+@lru_cache(maxsize=32)
+def _parse_embedded(text: str) -> Definition:
+    return definition.loads(text, "_Meta")
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What a template of one definition and unit must contain, prepared once per template."""
+
+    book: Book
+    formulas: dict[tuple[str, int, int], str]  # expected formula text of each formula cell
+    satker_inputs: frozenset  # input cells of the satker-level workbook (ownership checks)
+
+
+@lru_cache(maxsize=64)
+def _expected(d: Definition, unit: Unit | None) -> Expected:
+    book = template.build(d, unit, meta=False)
+    formulas = {
+        (s.name, r, c): cell.value.excel(s.name)
+        for s in book.sheets
+        for (r, c), cell in s.cells.items()
+        if hasattr(cell.value, "excel")
+    }
+    full = book if unit is None else template.build(d, None, meta=False)
+    inputs = frozenset((s.name, r, c) for s in full.sheets for (r, c), cell in s.cells.items() if cell.input)
+    return Expected(book, formulas, inputs if unit is not None else frozenset())
+
+
+def _read_book(raw: xlsxread.RawBook, data: WorkbookData) -> None:
+    expected = _expected(data.definition, data.unit)
+    maps = {s.name: map_sheet(raw, expected.book, s, data.file, data.findings) for s in expected.book.sheets}
+    reader = _Inputs(raw, expected.book, maps, data)
+    reader.read_all()
+    data.recomputed = expected.book.evaluate(reader.inputs)
+    _check_structure(raw, expected, maps, data)
+    checks.run(data)
+
+
+class _Inputs:
+    """Reads every expected input cell into the Filling, normalised by what the cell holds."""
+
+    def __init__(self, raw: xlsxread.RawBook, expected: Book, maps: dict[str, SheetMap], data: WorkbookData):
+        self.raw, self.expected, self.maps, self.data = raw, expected, maps, data
+        self.names = expected.names
+        self.inputs: dict[tuple[str, int, int], object] = {}  # expected cell → value read
+
+    def cell(self, sheet: str, row: int, col: int):
+        """(raw cell or None, 'A1' address in the file)."""
+        where = self.maps[sheet].where(row, col)
+        if where is None:
+            return None, ""
+        raw_sheet = self.raw.sheets[sheet]
+        return raw_sheet.cells.get(where), a1(*where)
+
+    def value(self, sheet: str, row: int, col: int, parse, what: tuple, **kw):
+        cell, addr = self.cell(sheet, row, col)
+        self.data.cells[what] = f"{sheet}!{addr}"
+        raw = cell.value if cell is not None else None
+        if cell is not None and isinstance(raw, float) and self.raw.style(cell).date:
+            raw = _excel_date(raw)
+        parsed = parse(raw, **kw) if kw else parse(raw)
+        self._report(parsed, raw, sheet, addr)
+        value = None if parsed.missing or parsed.error else parsed.value
+        self.inputs[(sheet, row, col)] = MONTH_MARK if value is True else value
+        return value
+
+    def _report(self, parsed, raw, sheet: str, addr: str) -> None:
+        file = self.data.file
+        out = self.data.findings
+        if parsed.error:
+            code = parsed.error if parsed.error in findings.CATALOGUE else "NOT_A_NUMBER"
+            out.append(
+                findings.make(
+                    code,
+                    file=file,
+                    sheet=sheet,
+                    cell=addr,
+                    value=raw,
+                    reading=parsed.reading,
+                    expected="nilai dari daftar",
+                    satuan="",
+                )
+            )
+            return
+        notes = set(parsed.notes) - {"UNIT_UNCHECKED"}
+        read = _show(parsed.value)
+        if notes & {"AMBIGUOUS_SEPARATOR", "SCALED_PERCENT", "AMBIGUOUS_PERCENT", "MIXED_SEPARATORS"}:
+            out.append(
+                findings.make(
+                    "AMBIGUOUS",
+                    file=file,
+                    sheet=sheet,
+                    cell=addr,
+                    value=raw,
+                    read=read,
+                    reading=parsed.reading or ", ".join(sorted(notes)),
+                )
+            )
+        elif notes - {"TEXT_NUMBER"}:
+            out.append(
+                findings.make(
+                    "NORMALISED",
+                    file=file,
+                    sheet=sheet,
+                    cell=addr,
+                    value=raw,
+                    read=read,
+                    reading=", ".join(sorted(notes)),
+                )
+            )
+        elif notes:
+            out.append(findings.make("TEXT_NUMBER", file=file, sheet=sheet, cell=addr, value=raw, read=read))
+
+    def read_all(self) -> None:
+        self._realisasi()
+        self._anggaran()
+        self._revisi()
+        self._rencana()
+        self._pk()
+
+    def _col(self, name: str) -> int:
+        return self.names[name].col1
+
+    def _realisasi(self) -> None:
+        d, fill = self.data.definition, self.data.filling
+        first = self.names["Real_ID"].row1
+        for n, ind in enumerate(d.indikator):
+            row = first + n
+            values = []
+            for p in range(1, len(d.period.labels) + 1):
+                col = self._col(f"Real_Realisasi_P{p}")
+                cell, _ = self.cell("Realisasi", row, col)
+                percent = cell is not None and self.raw.style(cell).percent
+                values.append(
+                    self.value(
+                        "Realisasi",
+                        row,
+                        col,
+                        normalize.parse_value,
+                        ("realisasi", ind.id, p),
+                        kind=ind.kind,
+                        satuan=ind.satuan,
+                        cell_is_percent_format=percent,
+                    )
+                )
+            if any(v is not None for v in values):
+                fill.realisasi[ind.id] = values
+            notes = {}
+            for key in ("Hambatan", "Solusi", "Bukti"):
+                text = self.value("Realisasi", row, self._col(f"Real_{key}"), _parse_text, ("catatan", ind.id, key))
+                if text:
+                    notes[key.lower()] = text
+            if notes:
+                fill.notes[ind.id] = notes
+
+    def _anggaran(self) -> None:
+        d, fill = self.data.definition, self.data.filling
+        first = self.names["Agr_Kunci"].row1
+        for n, line in enumerate(d.budget):
+            if not line.is_leaf:
+                continue
+            row = first + n
+            awal = self.value(
+                "Anggaran", row, self._col("Agr_PaguAwal"), normalize.parse_money, ("pagu_awal", line.key, 0)
+            )
+            if awal is not None:
+                fill.pagu_awal[line.key] = awal
+            revs = [
+                self.value(
+                    "Anggaran", row, self._col(f"Agr_Revisi_{k}"), normalize.parse_money, ("pagu_revisi", line.key, k)
+                )
+                for k in range(1, d.revision_slots + 1)
+            ]
+            if any(v is not None for v in revs):
+                fill.pagu_revisi[line.key] = revs
+            months = [
+                self.value(
+                    "Anggaran",
+                    row,
+                    self._col(f"Agr_Bulan_{m}"),
+                    normalize.parse_money,
+                    ("realisasi_bulan", line.key, m),
+                )
+                for m in range(1, 13)
+            ]
+            if any(v is not None for v in months):
+                fill.realisasi_bulan[line.key] = months
+
+    def _revisi(self) -> None:
+        d = self.data.definition
+        if not d.revision_slots:
+            return
+        first = self.names["Rev_No"].row1
+        for n in range(1, d.revision_slots + 1):
+            row = first + n
+            info = {
+                "tanggal": self.value(
+                    "Revisi", row, self._col("Rev_Tanggal"), normalize.parse_date_id, ("revisi", n, "tanggal")
+                ),
+                "pagu": self.value("Revisi", row, self._col("Rev_Pagu"), normalize.parse_money, ("revisi", n, "pagu")),
+                "alasan": self.value("Revisi", row, self._col("Rev_Alasan"), _parse_text, ("revisi", n, "alasan")),
+                "otoritas": self.value(
+                    "Revisi", row, self._col("Rev_Otoritas"), _parse_text, ("revisi", n, "otoritas")
+                ),
+            }
+            self.data.filling.revisions.append({k: v for k, v in info.items()})
+        while self.data.filling.revisions and not any(self.data.filling.revisions[-1].values()):
+            self.data.filling.revisions.pop()
+
+    def _rencana(self) -> None:
+        d, fill = self.data.definition, self.data.filling
+        row = self.names["RA_ID"].row1
+        for ind in d.indikator:
+            rows = []
+            for n, _plan in enumerate(rencana_rows(d, ind.id)):
+                what = ("rencana", ind.id, n)
+                kegiatan = self.value("Rencana Aksi", row, self._col("RA_Kegiatan"), _parse_text, (*what, "kegiatan"))
+                months = frozenset(
+                    m
+                    for m in range(1, 13)
+                    if self.value("Rencana Aksi", row, self._col(f"RA_Bulan_{m}"), _parse_mark, (*what, f"bulan{m}"))
+                )
+                biaya = self.value("Rencana Aksi", row, self._col("RA_Biaya"), normalize.parse_money, (*what, "biaya"))
+                pelaksana = self.value(
+                    "Rencana Aksi", row, self._col("RA_Pelaksana"), _parse_text, (*what, "pelaksana")
+                )
+                rows.append(RencanaAksi(ind.id, kegiatan or "", months, biaya, pelaksana or ""))
+                row += 1
+            fill.rencana_aksi[ind.id] = rows
+
+    def _pk(self) -> None:
+        pk = self.data.filling.pk
+        for key, name, parse in (
+            ("tempat", "PK_Tempat", _parse_text),
+            ("tanggal", "PK_Tanggal", normalize.parse_date_id),
+            ("nama_pertama", "PK_Nama_Pertama", _parse_text),
+            ("nip_pertama", "PK_NIP_Pertama", normalize.parse_nip),
+            ("nama_kedua", "PK_Nama_Kedua", _parse_text),
+            ("nip_kedua", "PK_NIP_Kedua", normalize.parse_nip),
+        ):
+            if name in self.names:
+                rng = self.names[name]
+                value = self.value("PK", rng.row1, rng.col1, parse, ("pk", key, 0))
+                if value is not None:
+                    pk[key] = value
+
+
+def _parse_text(value) -> normalize.Parsed:
+    text = normalize.clean_text(_text(value), homoglyphs=False) if value is not None else ""
+    return normalize.Parsed(value=text or None, missing=not text)
+
+
+def _parse_mark(value) -> normalize.Parsed:
+    text = normalize.clean_text(_text(value)) if value is not None else ""
+    if not text:
+        return normalize.Parsed(missing=True)
+    if text in (MONTH_MARK, "v", "V", "x", "X", "1", "√", "✔", "ya", "Ya"):
+        return normalize.Parsed(value=True, notes=() if text == MONTH_MARK else ("MARK_ALIAS",))
+    return normalize.Parsed(error="MONTH_MARK", reading=f"'{text}' bukan {MONTH_MARK}")
+
+
+def _show(value) -> str:
+    if value is None:
+        return "kosong"
+    return str(value)
+
+
+def _check_structure(raw, expected: Expected, maps: dict[str, SheetMap], data: WorkbookData) -> None:
+    """Formulas intact and their cached values right; values where this unit may not write."""
+    out = data.findings
+    for sheet in expected.book.sheets:
+        smap = maps.get(sheet.name)
+        if smap is None or smap.raw is None:
+            continue
+        for (r, c), cell in sheet.cells.items():
+            where = smap.where(r, c)
+            if where is None:
+                continue
+            got = smap.raw.cells.get(where)
+            addr = a1(*where)
+            formula = expected.formulas.get((sheet.name, r, c))
+            if formula is not None:
+                want = data.recomputed.get((sheet.name, r, c))
+                _compare_formula(formula, got, want, sheet.name, addr, r, c, where, data, out)
+            elif cell.input or not _changed(got, cell.value):
+                continue
+            elif (sheet.name, r, c) in expected.satker_inputs:
+                out.append(
+                    findings.make(
+                        "NOT_OWNER",
+                        file=data.file,
+                        sheet=sheet.name,
+                        cell=addr,
+                        value=got.value,
+                        owner="unit lain",
+                        unit=data.unit.code if data.unit else "",
+                    )
+                )
+            elif r in smap.rows and not _has_token(cell.value):
+                code = "TEXT_CHANGED" if isinstance(cell.value, str) and len(cell.value) > 12 else "CONSTANT_CHANGED"
+                out.append(
+                    findings.make(
+                        code,
+                        file=data.file,
+                        sheet=sheet.name,
+                        cell=addr,
+                        value=got.value if got else None,
+                        expected=_show(cell.value),
+                    )
+                )
+    for smap in maps.values():
+        _inserted_rows(smap, data)
+    stored = data.meta.get("lkjxl_fingerprint")
+    if stored and structure_from_raw(raw) != stored:
+        out.append(findings.make("FINGERPRINT", file=data.file, detail="lihat temuan rumus dan baris di atas"))
+
+
+def _inserted_rows(smap: SheetMap, data: WorkbookData) -> None:
+    """Rows an operator added inside a table: nothing maps them, so their values are reported, never dropped."""
+    if smap.raw is None:
+        return
+    for row in smap.extra_rows:
+        values = [
+            (c, cell.value)
+            for (r, c), cell in sorted(smap.raw.cells.items())
+            if r == row and cell.value not in (None, "") and cell.formula is None
+        ]
+        if values:
+            shown = "; ".join(f"{a1(row, c)}={v}" for c, v in values[:6])
+            data.findings.append(
+                findings.make("ROW_INSERTED", file=data.file, sheet=smap.name, cell=a1(row, values[0][0]), value=shown)
+            )
+
+
+def _compare_formula(formula: str, got, want, sheet: str, addr: str, r: int, c: int, where, data, out) -> None:
+    shown = _show(want if want != "" else "kosong")
+    if got is None or got.formula is None:
+        if got is not None and got.value not in (None, ""):
+            out.append(
+                findings.make(
+                    "FORMULA_OVERWRITTEN", file=data.file, sheet=sheet, cell=addr, value=got.value, expected=shown
+                )
+            )
+        elif want not in ("", None):
+            out.append(
+                findings.make(
+                    "FORMULA_OVERWRITTEN", file=data.file, sheet=sheet, cell=addr, value="kosong", expected=shown
+                )
+            )
+        return
+    if (r, c) != tuple(where):
+        formula = _translate(formula, (r, c), where)
+    if got.formula.replace(" ", "").replace("$", "") != formula.replace(" ", "").replace("$", ""):
+        out.append(
+            findings.make(
+                "FORMULA_OVERWRITTEN", file=data.file, sheet=sheet, cell=addr, value="=" + got.formula, expected=shown
+            )
+        )
+        return
+    if got.value is not None and not _same(got.value, want):
+        out.append(
+            findings.make(
+                "CACHE_STALE",
+                file=data.file,
+                sheet=sheet,
+                cell=addr,
+                value=got.value,
+                cached=_show(got.value),
+                expected=shown,
+            )
+        )
+
+
+def _translate(formula: str, origin: tuple[int, int], target) -> str:
+    from openpyxl.formula.translate import Translator
+
+    return Translator("=" + formula, origin=a1(*origin)).translate_formula(a1(*target))[1:]
+
+
+def _same(cached, want) -> bool:
+    if want in ("", None) or cached in ("", None):
+        return want in ("", None) and cached in ("", None)
+    if _is_number(want) and _is_number(cached):
+        return abs(want - cached) <= 1e-9 * max(1.0, abs(want))
+    return str(cached) == str(want)
+
+
+def _has_token(value) -> bool:
+    return isinstance(value, str) and "⟦" in value
+
+
+def _changed(got, template_value) -> bool:
+    """A value differs from what the template put in a cell this unit may not edit."""
+    value = got.value if got is not None else None
+    if value in (None, "") and template_value in (None, ""):
+        return False
+    if _is_number(value) and _is_number(template_value):
+        return abs(float(value) - float(template_value)) > 1e-12 * max(1.0, abs(float(template_value)))
+    if _is_number(template_value) and not _is_number(value):
+        return True
+    return str(value).strip() != str(template_value if template_value is not None else "").strip()
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, int | float | Decimal) and not isinstance(x, bool)
+
+
+def _excel_date(serial: float):
+    """A date-formatted cell's serial number as the date it shows (1900 system)."""
+    from datetime import date, timedelta
+
+    if not 1 <= serial < 2958466:
+        return serial
+    return date(1899, 12, 30) + timedelta(days=int(serial))
+
+
+__all__ = ["read", "Registry", "WorkbookData", "FIRST_ROW", "ValueKind"]

@@ -1,0 +1,217 @@
+"""Reading filled workbooks back: what an operator did is either read right or reported at its cell.
+
+Layout of the bundled definition used here (checked by the first test):
+Realisasi rows 6–15 are SS01.IK01 (grade), SS01.IK02 (percent, cumulative), SS02.IK01
+(exact count), SS03.IK01 (negative percent), SS04.IK01 (count), SS04.IK02, SS05.IK01,
+SS06.IK01 (count, sum), SS06.IK02 (opinion), SS06.IK03 (index); period P realisasi is
+in J/N/R/V, capaian P in K/O/S/W. Anggaran rows 8, 9, 11, 14, 16, 17 are outputs; G is
+pagu awal, H–M revisions, O–Z months. Revisi row 7 is revision 1 (B date, C pagu).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from workbooks import DEF, codes, codes_at, edit, filled
+
+from lkjxl import reader, template
+
+
+@pytest.fixture
+def wb(tmp_path) -> Path:
+    return filled(tmp_path / "isi.xlsx")
+
+
+def test_layout_assumed_by_these_tests():
+    names = template.build(DEF).names
+    assert (names["Real_Realisasi_P1"].col1, names["Real_ID"].row1) == (9, 5)  # J6
+    assert names["Real_Capaian_P1"].col1 == 10 and names["Agr_PaguAwal"].col1 == 6
+    assert names["Agr_Bulan_1"].col1 == 14 and names["Rev_Tanggal"].col1 == 1
+    assert [i.id for i in DEF.indikator][:4] == ["SS01.IK01", "SS01.IK02", "SS02.IK01", "SS03.IK01"]
+
+
+def test_a_clean_filled_workbook_reads_without_findings(wb):
+    data = reader.read(wb)
+    assert data.findings == []
+    assert data.satker_code == "1971" and data.definition.template.id == DEF.template.id
+    assert set(data.filling.realisasi) == {i.id for i in DEF.indikator}
+
+
+def test_reading_never_modifies_the_input(wb):
+    before = hashlib.sha256(wb.read_bytes()).hexdigest()
+    reader.read(wb)
+    assert hashlib.sha256(wb.read_bytes()).hexdigest() == before
+
+
+def test_values_typed_the_indonesian_way_are_read(wb):
+    edit(
+        wb,
+        """
+    | sheet     | cell | value               |
+    | Realisasi | J7   | "85,5%"             |
+    | Realisasi | J6   | "В"                 |
+    | Realisasi | J10  | "7 Kecamatan"       |
+    | Anggaran  | O8   | "Rp. 1.234.567,-"   |
+    | Anggaran  | P8   | "-"                 |
+    """,
+    )
+    data = reader.read(wb)
+    assert data.filling.realisasi["SS01.IK02"][0] == Decimal("0.855")
+    assert data.filling.realisasi["SS01.IK01"][0] == "B"  # Cyrillic look-alike folded
+    assert data.filling.realisasi["SS04.IK01"][0] == 7
+    assert data.filling.realisasi_bulan["076.01.CQ/6709/QGE.001"][:2] == [1234567, None]  # '-' is missing, not 0
+    found = codes_at(data)
+    assert ("TEXT_NUMBER", "Realisasi", "J7") in found
+    assert ("NORMALISED", "Realisasi", "J6") in found
+    assert ("TEXT_NUMBER", "Anggaran", "O8") in found
+    assert not {f for f in data.findings if f.severity == "error"}
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ('| Realisasi | J7 | "sudah" |', ("NOT_A_NUMBER", "Realisasi", "J7")),
+        ('| Realisasi | J6 | "Baik" |', ("NOT_A_GRADE", "Realisasi", "J6")),
+        ('| Realisasi | J10 | "7 orang" |', ("UNIT_MISMATCH", "Realisasi", "J10")),
+        ("| Anggaran | O9 | -5000 |", ("NEGATIVE", "Anggaran", "O9")),
+        ("| Anggaran | O9 | 1500.5 |", ("NOT_INTEGER", "Anggaran", "O9")),
+        ('| Revisi | B7 | "30 Februari 2024" |', ("BAD_DATE", "Revisi", "B7")),
+        ("| Realisasi | K7 | 100 |", ("FORMULA_OVERWRITTEN", "Realisasi", "K7")),
+        ("| Realisasi | AA8 | =100 |", ("FORMULA_OVERWRITTEN", "Realisasi", "AA8")),
+        ("| Anggaran | N8 | 5 |", ("FORMULA_OVERWRITTEN", "Anggaran", "N8")),
+        ('| Realisasi | B9 | "SS03.IK09" |', ("UNKNOWN_ID", "Realisasi", "B9")),
+        ("| Realisasi | J7 | 0.9 |\n| Realisasi | N7 | 0.5 |", ("CUMULATIVE_DECREASE", "Realisasi", "N7")),
+        ("| Realisasi | J7 | 12 |", ("AMBIGUOUS", "Realisasi", "J7")),
+        ('| Realisasi | J7 | "300%" |', ("OUT_OF_RANGE", "Realisasi", "J7")),
+        ("| Realisasi | H7 | 0.5 |", ("CONSTANT_CHANGED", "Realisasi", "H7")),
+        ('| Realisasi | D7 | "Persentase laporan apa saja" |', ("TEXT_CHANGED", "Realisasi", "D7")),
+        (
+            "| Anggaran | G8 | 1000 |\n"
+            + "".join(f"| Anggaran | {c}8 | ∅ |\n" for c in "HIJKLM")
+            + "| Anggaran | O8 | 5000 |",
+            ("REALISASI_OVER_PAGU", "Anggaran", "O8"),
+        ),
+        ('| Revisi | C12 | 1 |\n| Revisi | B12 | "30 Desember 2024" |', ("REVISION_TIE", "Revisi", "C12")),
+    ],
+)
+def test_each_mistake_is_reported_at_its_cell(wb, table, expected):
+    edit(wb, "| sheet | cell | value |\n" + table)
+    data = reader.read(wb)
+    code, sheet, cell = expected
+    if cell is None:
+        assert (code, sheet) in {(c, s) for c, s, _ in codes_at(data)}
+    else:
+        assert expected in codes_at(data), sorted(codes_at(data))
+
+
+def test_a_wrong_id_also_reports_the_missing_row(wb):
+    edit(wb, '| sheet | cell | value |\n| Realisasi | B9 | "SS03.IK09" |')
+    data = reader.read(wb)
+    assert {"UNKNOWN_ID", "ID_MISSING"} <= codes(data)
+    assert "SS03.IK01" not in data.filling.realisasi
+
+
+def test_overwritten_capaian_reports_the_recomputed_value(wb):
+    edit(wb, "| sheet | cell | value |\n| Realisasi | J7 | 0.45 |\n| Realisasi | K7 | 100 |")
+    data = reader.read(wb)
+    finding = next(f for f in data.findings if f.code == "FORMULA_OVERWRITTEN")
+    assert finding.cell == "K7" and "180" in finding.message  # 0,45 against the TW I target 25%
+
+
+def test_stale_cached_value_is_reported(wb, tmp_path):
+    """A cached value that disagrees with the formula (manual calculation mode, or a script)."""
+    data = reader.read(wb)
+    capaian = data.recomputed[("Realisasi", 6, 10)]
+    stale = tmp_path / "basi.xlsx"
+    with zipfile.ZipFile(wb) as src, zipfile.ZipFile(stale, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "xl/worksheets/sheet4.xml":
+                text = body.decode()
+                marker = '<c r="K7" '
+                start = text.index(marker)
+                v0, v1 = text.index("<v>", start), text.index("</v>", start)
+                body = (text[: v0 + 3] + "12.5" + text[v1:]).encode()
+            dst.writestr(info, body)
+    assert capaian != 12.5
+    assert ("CACHE_STALE", "Realisasi", "K7") in codes_at(reader.read(stale))
+
+
+def test_subbagian_file_with_values_in_other_units_rows(tmp_path):
+    path = filled(tmp_path / "kul.xlsx", unit="KUL")
+    edit(path, "| sheet | cell | value |\n| Realisasi | J7 | 0.5 |")  # SS01.IK02 belongs to PDI
+    data = reader.read(path)
+    assert ("NOT_OWNER", "Realisasi", "J7") in codes_at(data)
+    assert data.unit.code == "KUL"
+
+
+def test_renamed_sheet_is_reported_and_the_rest_still_read(wb, tmp_path):
+    import openpyxl
+
+    book = openpyxl.load_workbook(wb)
+    book["Revisi"].title = "Revisi DIPA"
+    book.save(wb)
+    data = reader.read(wb)
+    assert ("SHEET_MISSING", "Revisi", "") in codes_at(data)
+    assert len(data.filling.realisasi) == len(DEF.indikator)
+
+
+def test_metadata_edited_in_one_place_only(wb):
+    edit(wb, '| sheet | cell | value |\n| _Meta | B3 | "6372" |')
+    assert "META_MISMATCH" in codes(reader.read(wb))
+
+
+def test_revision_dates_out_of_order(wb):
+    edit(
+        wb,
+        """
+    | sheet  | cell | value            |
+    | Revisi | B7   | "05 Agustus 2024" |
+    | Revisi | C7   | 1000             |
+    | Revisi | B8   | "11 Nopember 2023" |
+    | Revisi | C8   | 1000             |
+    """,
+    )
+    data = reader.read(wb)
+    assert ("REVISION_ORDER", "Revisi", "B8") in codes_at(data)
+    assert data.filling.revisions[0]["tanggal"] == date(2024, 8, 5)
+
+
+def test_not_an_lkjxl_workbook(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "lain.xlsx"
+    book = xlsxwriter.Workbook(path)
+    book.add_worksheet().write("A1", "Laporan")
+    book.close()
+    data = reader.read(path)
+    assert codes(data) == {"NOT_LKJXL"} and not data.usable
+
+
+@pytest.mark.parametrize("content", [b"", b"not a zip at all", b"PK\x03\x04broken"])
+def test_unusable_files_are_one_clear_finding(tmp_path, content):
+    path = tmp_path / "rusak.xlsx"
+    path.write_bytes(content)
+    data = reader.read(path)
+    assert [f.code for f in data.findings] == ["UNUSABLE_FILE"]
+
+
+def test_inserted_row_values_are_reported_not_lost(wb):
+    import openpyxl
+
+    book = openpyxl.load_workbook(wb)
+    ws = book["Realisasi"]
+    ws.insert_rows(8)
+    ws["D8"] = "Indikator tambahan dari operator"
+    ws["J8"] = 0.75
+    book.save(wb)
+    data = reader.read(wb)
+    inserted = [f for f in data.findings if f.code == "ROW_INSERTED"]
+    assert [f.cell for f in inserted] == ["D8"] and "J8=0.75" in inserted[0].value
+    # the rows below moved down one and are still read by their id
+    assert set(data.filling.realisasi) == {i.id for i in DEF.indikator}
