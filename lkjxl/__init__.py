@@ -5,3 +5,11 @@ so `lkjxl --help` starts fast.
 """
 
 __version__ = "0.1.0"
+
+
+def read_frames(paths, *, expected=None):
+    """Tidy pandas DataFrames (indikator, anggaran, revisi, temuan) of satker, subbagian
+    and consolidated workbooks; see `lkjxl.frames.read_frames`."""
+    from .frames import read_frames as _read_frames
+
+    return _read_frames(paths, expected=expected)

@@ -44,8 +44,9 @@ STYLES: dict[str, dict] = {
     "in_money": {"bg_color": INPUT_FILL, "num_format": "#,##0"},
     "in_date": {"bg_color": INPUT_FILL, "num_format": "dd mmmm yyyy"},
     "in_mark": {"bg_color": INPUT_FILL, "align": "center"},
-    "other": {"bg_color": OTHER_UNIT_FILL, "text_wrap": True},
 }
+# The same formats greyed, for input cells of rows another unit owns (locked in its workbook).
+STYLES |= {"other_" + key[3:]: {**spec, "bg_color": OTHER_UNIT_FILL} for key, spec in STYLES.items() if key.startswith("in_")}
 
 
 @dataclass

@@ -123,6 +123,8 @@ def pagu_akhir(fill, key: str, d) -> int | None:
 
 
 def revisions_in_order(data) -> Iterator[findings.Finding]:
+    if not _mine(data, data.definition.budget_owner):
+        return  # the revision history lives in the budget owner's workbook
     revs = data.filling.revisions
     previous_date = None
     for n, rev in enumerate(revs, start=1):
@@ -158,6 +160,8 @@ def revisions_in_order(data) -> Iterator[findings.Finding]:
 
 
 def revision_ties_to_budget(data) -> Iterator[findings.Finding]:
+    if data.unit is not None:
+        return  # a unit's workbook holds only part of the budget
     filled = [n for n, r in enumerate(data.filling.revisions, start=1) if r.get("pagu") is not None]
     if not filled:
         return

@@ -36,7 +36,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         from .definition import DefinitionError
+        from .safety import Refusal
 
+        if isinstance(exc, Refusal):
+            print(f"lkjxl: {exc}", file=sys.stderr)
+            return 2
         if isinstance(exc, DefinitionError):
             print(str(exc), file=sys.stderr)
             print(f"lkjxl: {len(exc.problems)} masalah pada definisi; tidak ada berkas yang ditulis.", file=sys.stderr)
@@ -95,6 +99,20 @@ def _parser() -> argparse.ArgumentParser:
     f = sub.add_parser("findings", help="daftar kode temuan")
     f.add_argument("--markdown", action="store_true", help="dalam Markdown (docs/findings.md)")
     f.set_defaults(run=_cmd_findings)
+
+    g = sub.add_parser("merge", help="gabungkan berkas subbagian menjadi satu buku kerja satker")
+    g.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    g.add_argument("-o", "--output", type=Path, required=True, metavar="SATKER.xlsx")
+    g.set_defaults(run=_cmd_merge)
+
+    c = sub.add_parser("consolidate", help="konsolidasi capaian dan anggaran banyak satker")
+    c.add_argument("inputs", type=Path, nargs="+", metavar="FILE_OR_DIR")
+    c.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.xlsx")
+    c.add_argument("--expected", type=Path, metavar="SATKER_LIST", help="CSV daftar satker yang wajib mengirim")
+    c.add_argument("--prefer", choices=["newest"], help="bila satu satker mengirim dua kali: pakai yang terbaru")
+    c.add_argument("--title", default="Konsolidasi Capaian Kinerja dan Anggaran")
+    c.add_argument("--workers", type=int, default=None, help="jumlah proses pembaca (bawaan: 2)")
+    c.set_defaults(run=_cmd_consolidate)
 
     m = sub.add_parser("demo", help="jalankan pekerjaan utama pada sampel bawaan")
     m.add_argument("--out", type=Path, default=Path("out"))
@@ -245,6 +263,71 @@ def _cmd_findings(args) -> int:
         for t in CATALOGUE.values():
             print(f"{t.code:<22} {t.severity:<8} {t.title}")
     return 0
+
+
+def _cmd_merge(args) -> int:
+    from . import findings, merge, template
+    from .reader import read
+
+    for path in args.files:
+        if not path.is_file():
+            raise UsageError(f"berkas '{path}' tidak ditemukan")
+    datas = [read(p) for p in args.files]
+    problems = [f for d in datas for f in d.findings]
+    usable = [d for d in datas if d.usable and d.unit is not None]
+    if not usable:
+        print(findings.table(problems))
+        raise UsageError("tidak ada berkas subbagian yang dapat digabung")
+    key = lambda d: (d.satker_code, d.definition.template.id, d.definition.template.version)  # noqa: E731
+    groups = {key(d) for d in usable}
+    if len(groups) > 1:
+        raise UsageError("berkas berasal dari satker atau templat yang berbeda: " + "; ".join(map(str, sorted(groups))))
+    merged = merge.merge(usable)
+    template.write(merged.definition, merged.satker, args.output, None, merged.filling)
+    everything = problems + merged.findings
+    print(findings.table(everything) if everything else "Tidak ada temuan.")
+    print(f"ditulis: {args.output} (unit: {', '.join(merged.units)})")
+    return 1 if findings.has_errors(everything) else 0
+
+
+def _cmd_consolidate(args) -> int:
+    from . import consolidate, report_xlsx
+
+    for path in args.inputs:
+        if not path.exists():
+            raise UsageError(f"'{path}' tidak ditemukan")
+    if args.expected and not args.expected.is_file():
+        raise UsageError(f"daftar satker '{args.expected}' tidak ditemukan")
+    files = consolidate.expand(args.inputs)
+    if not files:
+        raise UsageError("tidak ada berkas .xlsx pada masukan")
+    collection = consolidate.collect(
+        files, expected=args.expected, prefer=args.prefer, workers=args.workers, progress=_progress
+    )
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+    tmp = args.output.with_name(f".{args.output.name}.part")  # written in full, then renamed into place
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    report_xlsx.write(collection, tmp, args.title)
+    tmp.replace(args.output)
+    _summary(collection)
+    print(f"ditulis: {args.output}")
+    rejected = [s for s in collection.sources if s.status != "diterima"]
+    return 1 if rejected or not collection.ok else 0
+
+
+def _summary(collection) -> None:
+    """The end-of-run table: per satker, then the reconciliation."""
+    accepted = [s for s in collection.sources if s.status == "diterima"]
+    print(f"{'satker':<8} {'jenis':<12} {'status':<9} berkas")
+    for s in sorted(collection.sources, key=lambda s: (s.satker, s.file)):
+        print(
+            f"{s.satker or '?':<8} {s.kind or '-':<12} {s.status:<9} {s.file.rsplit('/', 1)[-1]}"
+            + (f" — {s.reason}" if s.reason else "")
+        )
+    print(f"\n{len(accepted)} diterima dari {len(collection.sources)} berkas")
+    for line in collection.reconciliation:
+        print("rekonsiliasi: " + line)
 
 
 def _cmd_demo(args) -> int:

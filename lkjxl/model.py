@@ -252,6 +252,17 @@ class Definition:
     def indikator(self) -> tuple[Indikator, ...]:
         return tuple(i for s in self.sasaran for i in s.indikator)
 
+    @property
+    def budget_owner(self) -> str:
+        """The unit that keeps the revision history: the one owning most budget lines."""
+        counts: dict[str, int] = {}
+        for line in self.budget:
+            if line.is_leaf and line.owner:
+                counts[line.owner] = counts.get(line.owner, 0) + 1
+        if counts:
+            return max(counts, key=lambda unit: (counts[unit], unit))
+        return self.units[0].code if self.units else ""
+
     def find_satker(self, code: str) -> Satker | None:
         return next((s for s in self.satker if s.code == code), None)
 

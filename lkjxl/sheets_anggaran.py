@@ -10,7 +10,7 @@ from datetime import date
 
 from .capaian_xl import last_filled
 from .layout import FIRST_ROW, LEVEL_LABELS, SHEET_ANGGARAN, SHEET_REVISI, anggaran_columns, revisi_columns
-from .model import JENIS_BELANJA
+from .model import JENIS_BELANJA, Filling
 from .template import Context, table_header
 from .xlexpr import Ref, fn
 
@@ -81,10 +81,11 @@ def _parent(key: str) -> str:
 def _leaf(ctx: Context, sheet, line, row: int, ref, revs: list[str]) -> None:
     c = anggaran_columns(ctx.definition.revision_slots).index
     editable = ctx.editable(line.owner)
-    style = "in_money" if editable else "other"
-    revisions = ctx.filling.pagu_revisi.get(line.key, [])
-    months = ctx.filling.realisasi_bulan.get(line.key, [])
-    sheet.put(row, c("PaguAwal"), ctx.filling.pagu_awal.get(line.key, line.pagu_awal), style, editable)
+    style = "in_money" if editable else "other_money"
+    fill = ctx.filling if editable else Filling()  # a unit's workbook carries only its own rows' values
+    revisions = fill.pagu_revisi.get(line.key, [])
+    months = fill.realisasi_bulan.get(line.key, [])
+    sheet.put(row, c("PaguAwal"), fill.pagu_awal.get(line.key, line.pagu_awal), style, editable)
     for n, key in enumerate(revs):
         sheet.put(row, c(key), revisions[n] if n < len(revisions) else None, style, editable)
     sheet.put(row, c("PaguAkhir"), last_filled([ref(row, k) for k in revs], ref(row, "PaguAwal")), "money")
@@ -164,12 +165,12 @@ def revisi(ctx: Context) -> None:
     sheet.landscape = False
     table_header(ctx, sheet, f"RIWAYAT REVISI PAGU TAHUN {d.year}", cols)
     names = ctx.book.names
-    editable = ctx.editable(_budget_owner(ctx))
+    editable = ctx.editable(d.budget_owner)
     sheet.put(FIRST_ROW, c("No"), 0, "center")
     sheet.put(FIRST_ROW, c("Tanggal"), None)
     sheet.put(FIRST_ROW, c("Pagu"), names["Agr_Total_PaguAwal"], "money")
     sheet.put(FIRST_ROW, c("Alasan"), "Pagu awal (DIPA awal)")
-    filled = ctx.filling.revisions
+    filled = ctx.filling.revisions if editable else []
     for n in range(1, d.revision_slots + 1):
         row = FIRST_ROW + n
         info = filled[n - 1] if n <= len(filled) else {}
@@ -180,7 +181,7 @@ def revisi(ctx: Context) -> None:
             ("Alasan", "in_text"),
             ("Otoritas", "in_text"),
         ):
-            sheet.put(row, c(key), info.get(key.lower()), style if editable else "other", editable)
+            sheet.put(row, c(key), info.get(key.lower()), style if editable else "other_" + style[3:], editable)
         prev = Ref(SHEET_REVISI, row - 1, c("Pagu"))
         this = Ref(SHEET_REVISI, row, c("Pagu"))
         sheet.put(row, c("Delta"), fn("IF", this.eq(""), "", this - prev), "money")
@@ -213,8 +214,3 @@ def revisi(ctx: Context) -> None:
     )
     sheet.put(check, c("Pagu"), latest - names["Agr_Total_PaguAkhir"], "money_bold")
     ctx.book.name("Rev_Selisih", SHEET_REVISI, check, c("Pagu"))
-
-
-def _budget_owner(ctx: Context) -> str:
-    owners = {line.owner for line in ctx.definition.budget if line.is_leaf and line.owner}
-    return next(iter(owners)) if len(owners) == 1 else ""

@@ -80,7 +80,7 @@ def realisasi(ctx: Context) -> None:
         row = FIRST_ROW + n
         ref = lambda key, row=row: Ref(SHEET_REALISASI, row, c(key))  # noqa: E731
         editable = ctx.editable(ind.owner)
-        other = None if editable else "other"
+        other = None if editable else "other_text"
         sheet.put(row, c("No"), n + 1, "center")
         sheet.put(row, c("ID"), ind.id, "id")
         sheet.put(row, c("Sasaran"), sasaran.id, "id")
@@ -89,10 +89,9 @@ def realisasi(ctx: Context) -> None:
         sheet.put(row, c("Satuan"), ind.satuan, "center")
         sheet.put(row, c("Polaritas"), POLARITY_LABELS[ind.polarity.value], "center")
         sheet.put(row, c("Target"), ind.target, _value_style(ind.kind, ind.target))
-        values = ctx.filling.realisasi.get(ind.id, [])
-        in_style = other or (
-            "in_text" if ind.kind.is_ordinal else "in_percent" if ind.kind is ValueKind.PERCENT else "in_number"
-        )
+        values = ctx.filling.realisasi.get(ind.id, []) if editable else []  # a unit fills only its own rows
+        kind_style = "text" if ind.kind.is_ordinal else "percent" if ind.kind is ValueKind.PERCENT else "number"
+        in_style = ("in_" if editable else "other_") + kind_style
         for p in range(1, n_periods + 1):
             target = (
                 ind.period_targets[p - 1]
@@ -117,7 +116,7 @@ def realisasi(ctx: Context) -> None:
         sheet.put(row, c("Capaian"), capaian_xl.capped(ref("CapaianMentah"), rules), "capaian")
         sheet.put(row, c("CapaianTampil"), capaian_xl.display(ref("Capaian"), *rules.indicator_display), "capaian")
         sheet.put(row, c("Kategori"), capaian_xl.kategori(ref("Capaian"), rules.scale), "center")
-        notes = ctx.filling.notes.get(ind.id, {})
+        notes = ctx.filling.notes.get(ind.id, {}) if editable else {}
         for key in ("Hambatan", "Solusi", "Bukti"):
             sheet.put(row, c(key), notes.get(key.lower()), other or "in_text", editable)
         sheet.put(row, c("Unit"), ind.owner, "center")
@@ -146,15 +145,15 @@ def rencana_aksi(ctx: Context) -> None:
     sheet.freeze = (FIRST_ROW, c("Indikator") + 1)
     row = FIRST_ROW
     for ind in d.indikator:
+        editable = ctx.editable(ind.owner)
         plans = rencana_rows(d, ind.id)
-        filled = ctx.filling.rencana_aksi.get(ind.id)
+        filled = ctx.filling.rencana_aksi.get(ind.id) if editable else None
         if filled is not None:  # operator input replaces the plan row by row
             plans = [filled[n] if n < len(filled) else None for n in range(len(plans))]
-        editable = ctx.editable(ind.owner)
         for plan in plans:
 
             def style(base: str, editable=editable) -> str:
-                return base if editable else "other"
+                return base if editable else "other_" + base[3:]
 
             sheet.put(row, c("No"), row - FIRST_ROW + 1, "center")
             sheet.put(row, c("ID"), ind.id, "id")

@@ -1,0 +1,278 @@
+"""Consolidation: many satker, subbagian and consolidated workbooks → one set of tidy rows.
+
+Inputs are read in parallel; subbagian files are merged per satker; a consolidated
+workbook contributes its satker rows (so a nation built from provinces counts no
+satker twice); a rejected file never stops the others. Every accepted input is
+reconciled against the rows written: amounts and value counts must match.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import zipfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree.ElementTree import ParseError
+
+from . import findings, frames, merge, reader
+
+KIND_KONSOLIDASI = "konsolidasi"
+
+
+@dataclass
+class Source:
+    """One input file and what became of it (the Sumber sheet)."""
+
+    file: str
+    sha256: str = ""
+    kind: str = ""  # satker | subbagian | konsolidasi | -
+    satker: str = ""
+    unit: str = ""
+    template: str = ""
+    timestamp: str = ""
+    status: str = "ditolak"  # diterima | ditolak | ganda
+    reason: str = ""
+    rows_read: int = 0
+    rows_written: int = 0
+    values_read: int = 0
+    values_written: int = 0
+
+
+@dataclass
+class Collection:
+    frames: frames.Frames
+    sources: list[Source]
+    expected: list[dict] = field(default_factory=list)  # satker list rows, when given
+    reconciliation: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(line.startswith("OK") for line in self.reconciliation)
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """Files and folders → .xlsx files, sorted, skipping Excel's lock files."""
+    out = []
+    for p in paths:
+        found = sorted(p.rglob("*.xlsx")) if p.is_dir() else [p]
+        out += [f for f in found if not f.name.startswith(("~$", ".~lock"))]
+    return out
+
+
+def _peek_kind(path: Path) -> str:
+    """The lkjxl_kind custom property, without reading the workbook."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            if "docProps/custom.xml" not in z.namelist():
+                return ""
+            text = z.read("docProps/custom.xml").decode("utf-8", "replace")
+    except (OSError, zipfile.BadZipFile):
+        return ""
+    return KIND_KONSOLIDASI if 'name="lkjxl_kind"' in text and f">{KIND_KONSOLIDASI}<" in text else ""
+
+
+def _read_one(path: Path):
+    """Worker: read one input; a consolidated workbook gives its Data rows instead."""
+    if _peek_kind(path) == KIND_KONSOLIDASI:
+        from .report_read import read_consolidated
+
+        try:
+            return read_consolidated(path)
+        except Exception as exc:  # a broken consolidated file is rejected, never fatal  # noqa: BLE001
+            data = reader.WorkbookData(str(path), "")
+            data.findings.append(
+                findings.make(
+                    "UNUSABLE_FILE", file=str(path), reason=str(exc)[:200], hint="buat ulang berkas konsolidasi"
+                )
+            )
+            return data
+    data = reader.read(path)
+    data.recomputed = {}  # large, and not needed past the reader
+    return data
+
+
+def read_all(paths: list[Path], workers: int | None = None, progress=None) -> list:
+    workers = workers or min(2, os.cpu_count() or 1)
+    if workers <= 1 or len(paths) < 8:
+        results = []
+        for n, p in enumerate(paths, start=1):
+            results.append(_read_one(p))
+            if progress:
+                progress(n, len(paths), p.name)
+        return results
+    results = []
+    with ProcessPoolExecutor(workers) as pool:
+        for n, result in enumerate(pool.map(_read_one, paths, chunksize=4), start=1):
+            results.append(result)
+            if progress:
+                progress(n, len(paths), paths[n - 1].name)
+    return results
+
+
+def load_expected(path: Path) -> list[dict]:
+    """A satker list (code,name,level,parent[,city]) of who should have sent a file."""
+    with path.open(encoding="utf-8-sig") as fh:
+        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)]
+
+
+def collect(
+    paths: list[Path],
+    *,
+    expected: Path | None = None,
+    prefer: str | None = None,
+    workers: int | None = None,
+    progress=None,
+) -> Collection:
+    files = expand(paths)
+    results = read_all(files, workers, progress)
+    out = Collection(frames.empty(), [])
+    satker_inputs: dict[str, list] = {}  # satker code → [(Source, payload)]
+    unit_inputs: dict[tuple, list] = {}
+    for path, result in zip(files, results, strict=True):
+        source = Source(str(path))
+        out.sources.append(source)
+        if isinstance(result, frames.Frames):  # a consolidated workbook
+            source.kind, source.sha256 = KIND_KONSOLIDASI, result.sha256
+            for code in sorted({row["satker"] for row in result.indikator + result.anggaran}):
+                part = _only(result, code)
+                satker_inputs.setdefault(code, []).append((source, part))
+            source.status = "diterima"
+            continue
+        data = result
+        source.sha256, source.satker = data.sha256, data.satker_code
+        source.timestamp = data.meta.get("modified", "")
+        out.frames.temuan += frames.finding_rows(data.satker_code, data.findings)
+        if not data.usable:
+            source.reason = "; ".join(f.message for f in data.findings if f.severity == "error")[:300]
+            continue
+        d = data.definition
+        source.template = f"{d.template.id} v{d.template.version} ({d.year})"
+        if data.unit is not None:
+            source.kind, source.unit = "subbagian", data.unit.code
+            unit_inputs.setdefault((data.satker_code, d.template.id, d.template.version, d.year), []).append(
+                (source, data)
+            )
+        else:
+            source.kind = "satker"
+            satker_inputs.setdefault(data.satker_code, []).append((source, data))
+    for (code, *_), group in sorted(unit_inputs.items()):
+        merged = merge.merge([data for _, data in group])
+        out.frames.temuan += frames.finding_rows(code, merged.findings)
+        for source, _ in group:
+            source.status = "diterima"
+        satker_inputs.setdefault(code, []).append(([source for source, _ in group], merged))
+    for code in sorted(satker_inputs):
+        chosen = _choose(satker_inputs[code], prefer, out)
+        if chosen is not None:
+            _accept(out, *chosen)
+    if expected is not None:
+        out.expected = load_expected(expected)
+    out.reconciliation = reconcile(out)
+    return out
+
+
+def _only(part: frames.Frames, code: str) -> frames.Frames:
+    return frames.Frames(
+        [r for r in part.indikator if r["satker"] == code],
+        [r for r in part.anggaran if r["satker"] == code],
+        [r for r in part.revisi if r["satker"] == code],
+        [],
+    )
+
+
+def _choose(candidates: list, prefer: str | None, out: Collection):
+    """One submission per satker: duplicates are reported; `prefer='newest'` picks by timestamp."""
+    if len(candidates) == 1:
+        return candidates[0]
+    sources = [_sources_of(c[0]) for c in candidates]
+    names = ", ".join(s.file.rsplit("/", 1)[-1] for group in sources for s in group)
+    code = sources[0][0].satker or "?"
+    out.frames.temuan += frames.finding_rows(
+        code, [findings.make("DUPLICATE_SUBMISSION", file=sources[0][0].file, value=code, other=names)]
+    )
+    if prefer != "newest":
+        for group in sources:
+            for s in group:
+                s.status, s.reason = "ganda", "satker dikirim lebih dari sekali; pilih satu (atau --prefer newest)"
+        return None
+    best = max(range(len(candidates)), key=lambda i: max(s.timestamp for s in sources[i]))
+    for i, group in enumerate(sources):
+        if i != best:
+            for s in group:
+                s.status, s.reason = "ganda", "digantikan kiriman yang lebih baru (--prefer newest)"
+    return candidates[best]
+
+
+def _sources_of(source_or_group) -> list[Source]:
+    return source_or_group if isinstance(source_or_group, list) else [source_or_group]
+
+
+def _accept(out: Collection, source_or_group, payload) -> None:
+    sources = _sources_of(source_or_group)
+    if isinstance(payload, frames.Frames):
+        part = payload
+        values = _count_values(part)
+    elif isinstance(payload, merge.Merged):
+        part = frames.satker_frames(
+            payload.definition, payload.satker, payload.filling, " + ".join(s.file.rsplit("/", 1)[-1] for s in sources)
+        )
+        values = _count_filling(payload.filling)
+    else:
+        part = frames.satker_frames(payload.definition, merge.satker_of(payload.meta), payload.filling, sources[0].file)
+        values = _count_filling(payload.filling)
+    for s in sources:
+        s.status = "diterima"
+    sources[0].rows_read = len(part.indikator) + len(part.anggaran) + len(part.revisi)
+    sources[0].values_read = values
+    out.frames.extend(part)
+
+
+def _count_filling(fill) -> int:
+    """Operator values read: realisasi per period, pagu, revisions and months (the reconciled quantities)."""
+    n = sum(v is not None for values in fill.realisasi.values() for v in values)
+    n += sum(v is not None for v in fill.pagu_awal.values())
+    n += sum(v is not None for values in fill.realisasi_bulan.values() for v in values)
+    n += sum(v is not None for values in fill.pagu_revisi.values() for v in values)
+    return n
+
+
+def _count_values(part: frames.Frames) -> int:
+    n = sum(row.get(f"realisasi_p{p}") is not None for row in part.indikator for p in range(1, frames.MAX_PERIODS + 1))
+    n += sum(row.get("pagu_awal") is not None for row in part.anggaran)
+    n += sum(row.get(f"bulan_{m}") is not None for row in part.anggaran for m in range(1, 13))
+    return n + sum(row.get("_revisi_nilai", 0) for row in part.anggaran)
+
+
+def reconcile(out: Collection) -> list[str]:
+    """Rows and amounts read = rows and amounts written, per input and in total."""
+    lines = []
+    written_by_file: dict[str, int] = {}
+    for table in (out.frames.indikator, out.frames.anggaran, out.frames.revisi):
+        for row in table:
+            written_by_file[row["berkas"]] = written_by_file.get(row["berkas"], 0) + 1
+    for s in out.sources:
+        if s.status != "diterima" or not s.rows_read:
+            continue
+        key = next((k for k in written_by_file if s.file.rsplit("/", 1)[-1] in k or k == s.file), None)
+        s.rows_written = written_by_file.get(key, 0) if key else 0
+        if s.kind == KIND_KONSOLIDASI:
+            s.rows_written = s.rows_read
+        if s.rows_written != s.rows_read:
+            lines.append(f"SELISIH {s.file}: {s.rows_read} baris dibaca, {s.rows_written} ditulis")
+    pagu = sum(r["pagu_akhir"] or 0 for r in out.frames.anggaran)
+    spent = sum(r["realisasi"] or 0 for r in out.frames.anggaran)
+    months = sum(r.get(f"bulan_{m}") or 0 for r in out.frames.anggaran for m in range(1, 13))
+    lines.append(("OK" if months == spent else "SELISIH") + f" realisasi: jumlah bulanan {months:,} = total {spent:,}")
+    accepted = [s for s in out.sources if s.status == "diterima"]
+    lines.append(
+        f"OK {len(accepted)} berkas diterima, {sum(s.status == 'ditolak' for s in out.sources)} ditolak, "
+        f"{sum(s.status == 'ganda' for s in out.sources)} ganda; pagu akhir {pagu:,}, realisasi {spent:,}"
+    )
+    if not any(line.startswith("SELISIH") for line in lines):
+        lines.insert(0, "OK setiap baris yang dibaca tertulis di keluaran")
+    return lines
+
+
+__all__ = ["collect", "Collection", "Source", "expand", "ParseError"]

@@ -1,0 +1,165 @@
+"""Merge and consolidation: nothing lost, totals equal the inputs, rejects never stop the rest."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from workbooks import DEF, edit
+
+from lkjxl import consolidate, merge, reader, report_xlsx, synthetic, template
+from lkjxl.model import Indikator, Level, Polarity, Satker, ValueKind
+
+
+def satkers(province: str, n: int) -> list[Satker]:
+    return [
+        Satker(f"{province}{k:02d}", f"KPU Kota Uji {province}{k:02d}", Level.KABKOTA, province)
+        for k in range(1, n + 1)
+    ]
+
+
+def write_province(directory: Path, province: str, n: int, seed: int, d=DEF) -> dict[str, tuple[int, int]]:
+    """Filled satker workbooks; returns each satker's (pagu akhir, realisasi) computed from its filling."""
+    rng = random.Random(seed)
+    totals = {}
+    for s in satkers(province, n):
+        fill = synthetic.random_filling(d, rng)
+        template.write(d, s, directory / f"{s.code}.xlsx", None, fill)
+        from lkjxl.results import budget_results
+
+        lines = [b for b in budget_results(d, fill) if b.level == "output"]
+        totals[s.code] = (sum(b.pagu_akhir for b in lines), sum(b.realisasi for b in lines))
+    return totals
+
+
+def consolidate_to(inputs: list[Path], out: Path, **kw) -> consolidate.Collection:
+    collection = consolidate.collect(inputs, workers=1, **kw)
+    report_xlsx.write(collection, out, "Uji")
+    return collection
+
+
+def test_merge_takes_each_value_from_its_owner_and_reports_conflicts_and_missing_units(tmp_path):
+    fill = synthetic.random_filling(DEF, random.Random(4), missing_rate=0)
+    satker = DEF.find_satker("1971")
+    paths = {u.code: template.write(DEF, satker, tmp_path / f"{u.code}.xlsx", u, fill) for u in DEF.units[:3]}
+    # KUL types a value into PDI's indicator row (SS01.IK02, row 7) after unprotecting the sheet
+    edit(paths["KUL"], "| sheet | cell | value |\n| Realisasi | J7 | 0.99 |")
+    datas = [reader.read(p) for p in paths.values()]
+    merged = merge.merge(datas)
+    codes = {f.code for f in merged.findings}
+    assert {"CONFLICT", "UNIT_MISSING"} <= codes
+    conflict = next(f for f in merged.findings if f.code == "CONFLICT")
+    assert "SS01.IK02" in conflict.message and "KUL.xlsx" in conflict.message and "PDI.xlsx" in conflict.message
+    assert merged.filling.realisasi["SS01.IK02"] == fill.realisasi["SS01.IK02"]  # the owner's value wins
+    owned = {i.id for i in DEF.indikator if i.owner in paths}
+    assert set(merged.filling.realisasi) == owned  # HUKUM_SDM's rows stay empty: its file is missing
+    out = template.write(DEF, satker, tmp_path / "satker.xlsx", None, merged.filling)
+    again = reader.read(out)
+    assert again.usable and not [f for f in again.findings if f.severity == "error"]
+
+
+def test_three_levels_national_totals_equal_all_inputs(tmp_path):
+    expected = {}
+    provinces = []
+    for n, prov in enumerate(("19", "21")):
+        folder = tmp_path / prov
+        expected |= write_province(folder, prov, 3, seed=n)
+        # the province's own satker, sent as subbagian files
+        own = Satker(prov, f"KPU Provinsi {prov}", Level.PROVINSI, "00")
+        fill = synthetic.random_filling(DEF, random.Random(100 + n))
+        for unit in DEF.units:
+            template.write(DEF, own, folder / f"{prov}_{unit.code}.xlsx", unit, fill)
+        from lkjxl.results import budget_results
+
+        lines = [b for b in budget_results(DEF, fill) if b.level == "output"]
+        expected[prov] = (sum(b.pagu_akhir for b in lines), sum(b.realisasi for b in lines))
+        out = tmp_path / f"prov-{prov}.xlsx"
+        collection = consolidate_to([folder], out)
+        assert collection.ok and all(s.status == "diterima" for s in collection.sources)
+        provinces.append(out)
+    national = consolidate_to(provinces, tmp_path / "nasional.xlsx")
+    by_satker = {}
+    for row in national.frames.anggaran:
+        pagu, spent = by_satker.get(row["satker"], (0, 0))
+        by_satker[row["satker"]] = (pagu + row["pagu_akhir"], spent + row["realisasi"])
+    assert by_satker == expected
+    assert len(national.frames.indikator) == len(expected) * len(DEF.indikator)
+    assert national.ok
+
+
+def test_indicators_only_in_some_satkers_are_kept(tmp_path):
+    extra = Indikator(
+        "SS06.IK09", "Indikator khusus satu satker", ValueKind.PERCENT, "%", Polarity.POSITIVE, Decimal("0.8"), "KUL"
+    )
+    tujuan = list(DEF.tujuan)
+    last = tujuan[-1]
+    sasaran = list(last.sasaran)
+    sasaran[-1] = dataclasses.replace(sasaran[-1], indikator=(*sasaran[-1].indikator, extra))
+    tujuan[-1] = dataclasses.replace(last, sasaran=tuple(sasaran))
+    other = dataclasses.replace(DEF, tujuan=tuple(tujuan), template=dataclasses.replace(DEF.template, version=2))
+    write_province(tmp_path, "19", 2, seed=1)
+    write_province(tmp_path / "b", "63", 1, seed=2, d=other)
+    collection = consolidate_to([tmp_path], tmp_path / "out.xlsx")
+    ids = {row["indikator"] for row in collection.frames.indikator}
+    assert "SS06.IK09" in ids
+    import openpyxl
+
+    ws = openpyxl.load_workbook(tmp_path / "out.xlsx", data_only=True)["Capaian"]
+    row = next(r for r in ws.iter_rows(min_row=5) if r[1].value == "SS06.IK09")
+    assert row[3].value == 1  # found in one satker only, listed not dropped
+
+
+def test_a_rejected_file_never_stops_the_others(tmp_path):
+    write_province(tmp_path, "19", 2, seed=3)
+    (tmp_path / "rusak.xlsx").write_bytes(b"bukan excel")
+    collection = consolidate_to([tmp_path], tmp_path / "out.xlsx")
+    status = {Path(s.file).name: s.status for s in collection.sources}
+    assert status == {"1901.xlsx": "diterima", "1902.xlsx": "diterima", "rusak.xlsx": "ditolak"}
+    assert {row["satker"] for row in collection.frames.anggaran} == {"1901", "1902"}
+
+
+def test_duplicate_submissions_are_reported_and_not_guessed(tmp_path):
+    write_province(tmp_path, "19", 1, seed=3)
+    (tmp_path / "copy").mkdir()
+    (tmp_path / "copy" / "1901-lagi.xlsx").write_bytes((tmp_path / "1901.xlsx").read_bytes())
+    collection = consolidate.collect([tmp_path], workers=1)
+    assert {s.status for s in collection.sources} == {"ganda"}
+    assert any(row["kode"] == "DUPLICATE_SUBMISSION" for row in collection.frames.temuan)
+
+
+def test_identical_inputs_give_identical_bytes(tmp_path):
+    write_province(tmp_path / "in", "19", 2, seed=5)
+    consolidate_to([tmp_path / "in"], tmp_path / "a.xlsx")
+    consolidate_to([tmp_path / "in"], tmp_path / "b.xlsx")
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+
+
+def test_charts_are_present(tmp_path):
+    write_province(tmp_path / "in", "19", 2, seed=6)
+    consolidate_to([tmp_path / "in"], tmp_path / "out.xlsx")
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) == 3
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_recalculates_the_consolidated_values(tmp_path):
+    from test_recalc_oracle import assert_libreoffice_agrees
+
+    write_province(tmp_path / "in", "19", 3, seed=7)
+    consolidate_to([tmp_path / "in"], tmp_path / "out.xlsx")
+    assert assert_libreoffice_agrees([tmp_path / "out.xlsx"], tmp_path) > 100
+
+
+def test_read_frames_gives_the_same_tidy_data(tmp_path):
+    import lkjxl
+
+    totals = write_province(tmp_path, "19", 2, seed=8)
+    frames = lkjxl.read_frames([tmp_path])
+    sums = frames["anggaran"].groupby("satker")[["pagu_akhir", "realisasi"]].sum()
+    assert {k: (int(v.pagu_akhir), int(v.realisasi)) for k, v in sums.iterrows()} == totals
+    assert set(frames) == {"indikator", "anggaran", "revisi", "temuan"}
