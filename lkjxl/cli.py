@@ -114,6 +114,17 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--workers", type=int, default=None, help="jumlah proses pembaca (bawaan: 2)")
     c.set_defaults(run=_cmd_consolidate)
 
+    sg = sub.add_parser("sample", help="data sampel sintetis")
+    sgs = sg.add_subparsers(metavar="AKSI")
+    gen = sgs.add_parser("generate", help="buku kerja terisi untuk provinsi sintetis (dengan salah ketik operator)")
+    gen.add_argument("--definition", type=Path, default=Path("workbook_templates/kabkota-2024.yaml"), metavar="DEF")
+    gen.add_argument("--provinces", type=int, default=1)
+    gen.add_argument("--cities", type=int, default=10)
+    gen.add_argument("--seed", type=int, default=2024)
+    gen.add_argument("--noise", type=float, default=0.05, help="bagian nilai yang diketik sebagai teks (0–1)")
+    gen.add_argument("-o", "--output", type=Path, required=True, metavar="DIR")
+    gen.set_defaults(run=_cmd_sample_generate)
+
     m = sub.add_parser("demo", help="jalankan pekerjaan utama pada sampel bawaan")
     m.add_argument("--out", type=Path, default=Path("out"))
     m.set_defaults(run=_cmd_demo)
@@ -328,6 +339,25 @@ def _summary(collection) -> None:
     print(f"\n{len(accepted)} diterima dari {len(collection.sources)} berkas")
     for line in collection.reconciliation:
         print("rekonsiliasi: " + line)
+
+
+def _cmd_sample_generate(args) -> int:
+    from .synthetic import generate
+
+    if not 0 <= args.noise <= 1 or args.provinces < 1 or args.cities < 0:
+        raise UsageError("--noise 0–1, --provinces ≥ 1, --cities ≥ 0")
+    d = _load_definition(args.definition)
+    written = generate(
+        d,
+        args.output,
+        provinces=args.provinces,
+        cities=args.cities,
+        seed=args.seed,
+        noise=args.noise,
+        progress=_progress,
+    )
+    print(f"\n{len(written)} berkas ditulis di {args.output}")
+    return 0
 
 
 def _cmd_demo(args) -> int:

@@ -30,9 +30,16 @@ def _number(x: Decimal) -> str:
 
 
 def _indikator(ind: Indikator) -> dict:
-    out = {"id": ind.id, "text": ind.text, "kind": ind.kind.value, "satuan": ind.satuan,
-           "polarity": ind.polarity.value, "target": _value(ind, ind.target), "owner": ind.owner,
-           "rollup": ind.rollup.value}
+    out = {
+        "id": ind.id,
+        "text": ind.text,
+        "kind": ind.kind.value,
+        "satuan": ind.satuan,
+        "polarity": ind.polarity.value,
+        "target": _value(ind, ind.target),
+        "owner": ind.owner,
+        "rollup": ind.rollup.value,
+    }
     if ind.period_targets:
         out["period_targets"] = [_value(ind, v) for v in ind.period_targets]
     for key in ("cara_penghitungan", "sumber_data"):
@@ -47,9 +54,14 @@ def _indikator(ind: Indikator) -> dict:
 
 def _rules(rules: CapaianRules) -> dict:
     out = {
-        "negative_formula": rules.negative_formula, "exact_mismatch": rules.exact_mismatch,
-        "grade_rule": rules.grade_rule, "grade_else": _number(rules.grade_else), "aggregate": rules.aggregate,
-        "aggregate_on": rules.aggregate_on, "rounding": rules.rounding, "decimals": rules.decimals,
+        "negative_formula": rules.negative_formula,
+        "exact_mismatch": rules.exact_mismatch,
+        "grade_rule": rules.grade_rule,
+        "grade_else": _number(rules.grade_else),
+        "aggregate": rules.aggregate,
+        "aggregate_on": rules.aggregate_on,
+        "rounding": rules.rounding,
+        "decimals": rules.decimals,
         "placeholder_max": rules.placeholder_max,
     }
     if rules.cap is not None:
@@ -59,9 +71,16 @@ def _rules(rules: CapaianRules) -> dict:
     if rules.indicator_decimals is not None:
         out["indicator_decimals"] = rules.indicator_decimals
     if rules.scale != DEFAULT_SCALE:
-        out["scale"] = [{"label": b.label, "lo": _number(b.lo), "lo_incl": b.lo_incl,
-                         **({"hi": _number(b.hi), "hi_incl": b.hi_incl} if b.hi is not None else {"hi_incl": b.hi_incl}),
-                         "keterangan": b.keterangan} for b in rules.scale]
+        out["scale"] = [
+            {
+                "label": b.label,
+                "lo": _number(b.lo),
+                "lo_incl": b.lo_incl,
+                **({"hi": _number(b.hi), "hi_incl": b.hi_incl} if b.hi is not None else {"hi_incl": b.hi_incl}),
+                "keterangan": b.keterangan,
+            }
+            for b in rules.scale
+        ]
     return out
 
 
@@ -80,7 +99,10 @@ def _budget(d: Definition) -> dict:
             if line.owner:
                 out["owner"] = line.owner
             programs[-1]["kegiatan"][-1]["outputs"].append(out)
-    return {"revision_slots": d.revision_slots, "programs": programs}
+    out = {"revision_slots": d.revision_slots, "programs": programs}
+    if d.budget_keeper:
+        out = {"revision_slots": d.revision_slots, "owner": d.budget_keeper, "programs": programs}
+    return out
 
 
 def dump(d: Definition) -> str:
@@ -92,12 +114,27 @@ def dump(d: Definition) -> str:
         "period": d.period.value,
         "units": [{"code": u.code, "name": u.name} for u in d.units],
         "rules": _rules(d.rules),
-        "tujuan": [{"id": t.id, "text": t.text, "sasaran": [
-            {"id": s.id, "text": s.text, "level": s.level, "indikator": [_indikator(i) for i in s.indikator]}
-            for s in t.sasaran]} for t in d.tujuan],
-        "rencana_aksi": [{"indikator": ra.indikator_id, "kegiatan": ra.kegiatan, "months": sorted(ra.months),
-                          **({"biaya": ra.biaya} if ra.biaya is not None else {}),
-                          **({"pelaksana": ra.pelaksana} if ra.pelaksana else {})} for ra in d.rencana_aksi],
+        "tujuan": [
+            {
+                "id": t.id,
+                "text": t.text,
+                "sasaran": [
+                    {"id": s.id, "text": s.text, "level": s.level, "indikator": [_indikator(i) for i in s.indikator]}
+                    for s in t.sasaran
+                ],
+            }
+            for t in d.tujuan
+        ],
+        "rencana_aksi": [
+            {
+                "indikator": ra.indikator_id,
+                "kegiatan": ra.kegiatan,
+                "months": sorted(ra.months),
+                **({"biaya": ra.biaya} if ra.biaya is not None else {}),
+                **({"pelaksana": ra.pelaksana} if ra.pelaksana else {}),
+            }
+            for ra in d.rencana_aksi
+        ],
         "budget": _budget(d),
     }
     if d.signatories or d.sign_date:

@@ -269,6 +269,8 @@ def _definition(r: _Reader, tree: LineDict) -> Definition:
     tujuan = _tujuan(r, tree, unit_codes)
     indikator_ids = {i.id for t in tujuan for s in t.sasaran for i in s.indikator}
     budget, slots = _budget(r, tree, unit_codes)
+    budget_node = tree.get("budget")
+    keeper = str(budget_node.get("owner", "")).strip() if isinstance(budget_node, dict) else ""
     signatories, sign_date = _signatories(r, tree)
     return Definition(
         template=template,
@@ -284,6 +286,7 @@ def _definition(r: _Reader, tree: LineDict) -> Definition:
         signatories=signatories,
         satker=_satker_list(r, tree),
         sign_date=sign_date,
+        budget_keeper=keeper,
         title=r.text(tree, "title", "Perjanjian Kinerja"),
         source=str(r.path),
     )

@@ -241,6 +241,7 @@ class Definition:
     signatories: tuple[Signatory, ...]
     satker: tuple[Satker, ...]
     sign_date: date | None = None
+    budget_keeper: str = ""  # budget.owner: the unit that keeps the pagu and its revision history
     title: str = "Perjanjian Kinerja"
     source: str = ""  # the file it was loaded from, for messages
 
@@ -254,7 +255,9 @@ class Definition:
 
     @property
     def budget_owner(self) -> str:
-        """The unit that keeps the revision history: the one owning most budget lines."""
+        """The unit that keeps the revision history: `budget.owner`, else the one owning most lines."""
+        if self.budget_keeper:
+            return self.budget_keeper
         counts: dict[str, int] = {}
         for line in self.budget:
             if line.is_leaf and line.owner:

@@ -234,7 +234,9 @@ def _read_book(raw: xlsxread.RawBook, data: WorkbookData) -> None:
     reader = _Inputs(raw, expected.book, maps, data)
     reader.read_all()
     data.recomputed = expected.book.evaluate(reader.inputs)
-    _check_structure(raw, expected, maps, data)
+    # What Excel itself shows depends on the text as typed; cached values are checked against that.
+    excel_view = expected.book.evaluate({**reader.inputs, **reader.as_typed}) if reader.as_typed else data.recomputed
+    _check_structure(raw, expected, maps, data, excel_view)
     checks.run(data)
 
 
@@ -245,6 +247,7 @@ class _Inputs:
         self.raw, self.expected, self.maps, self.data = raw, expected, maps, data
         self.names = expected.names
         self.inputs: dict[tuple[str, int, int], object] = {}  # expected cell → value read
+        self.as_typed: dict[tuple[str, int, int], object] = {}  # cells whose text lkjxl had to interpret
 
     def cell(self, sheet: str, row: int, col: int):
         """(raw cell or None, 'A1' address in the file)."""
@@ -264,6 +267,12 @@ class _Inputs:
         self._report(parsed, raw, sheet, addr)
         value = None if parsed.missing or parsed.error else parsed.value
         self.inputs[(sheet, row, col)] = MONTH_MARK if value is True else value
+        if (
+            raw not in (None, "")
+            and value is not True
+            and (value is None or (isinstance(raw, str) and not isinstance(value, str)))
+        ):
+            self.as_typed[(sheet, row, col)] = raw  # Excel computes with what was typed, refused or not
         return value
 
     def _report(self, parsed, raw, sheet: str, addr: str) -> None:
@@ -467,7 +476,7 @@ def _show(value) -> str:
     return str(value)
 
 
-def _check_structure(raw, expected: Expected, maps: dict[str, SheetMap], data: WorkbookData) -> None:
+def _check_structure(raw, expected: Expected, maps: dict[str, SheetMap], data: WorkbookData, excel_view) -> None:
     """Formulas intact and their cached values right; values where this unit may not write."""
     out = data.findings
     for sheet in expected.book.sheets:
@@ -482,8 +491,20 @@ def _check_structure(raw, expected: Expected, maps: dict[str, SheetMap], data: W
             addr = a1(*where)
             formula = expected.formulas.get((sheet.name, r, c))
             if formula is not None:
-                want = data.recomputed.get((sheet.name, r, c))
-                _compare_formula(formula, got, want, sheet.name, addr, r, c, where, data, out)
+                key = (sheet.name, r, c)
+                _compare_formula(
+                    formula,
+                    got,
+                    data.recomputed.get(key),
+                    excel_view.get(key),
+                    sheet.name,
+                    addr,
+                    r,
+                    c,
+                    where,
+                    data,
+                    out,
+                )
             elif cell.input or not _changed(got, cell.value):
                 continue
             elif (sheet.name, r, c) in expected.satker_inputs:
@@ -534,7 +555,9 @@ def _inserted_rows(smap: SheetMap, data: WorkbookData) -> None:
             )
 
 
-def _compare_formula(formula: str, got, want, sheet: str, addr: str, r: int, c: int, where, data, out) -> None:
+def _compare_formula(
+    formula: str, got, want, excel_want, sheet: str, addr: str, r: int, c: int, where, data, out
+) -> None:
     shown = _show(want if want != "" else "kosong")
     if got is None or got.formula is None:
         if got is not None and got.value not in (None, ""):
@@ -559,7 +582,7 @@ def _compare_formula(formula: str, got, want, sheet: str, addr: str, r: int, c: 
             )
         )
         return
-    if got.value is not None and not _same(got.value, want):
+    if got.value is not None and not _same(got.value, excel_want):
         out.append(
             findings.make(
                 "CACHE_STALE",
@@ -568,7 +591,7 @@ def _compare_formula(formula: str, got, want, sheet: str, addr: str, r: int, c: 
                 cell=addr,
                 value=got.value,
                 cached=_show(got.value),
-                expected=shown,
+                expected=_show(excel_want),
             )
         )
 

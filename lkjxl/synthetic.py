@@ -97,3 +97,80 @@ def _months(total: int, rng: random.Random, months: int) -> list[int | None]:
     parts = [int(total * w / sum(weights)) for w in weights]
     parts[-1] += total - sum(parts)
     return parts + [None] * (12 - months)
+
+
+def _id_number(x: Decimal, decimals: int = 2) -> str:
+    text = f"{x:,.{decimals}f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def add_noise(definition: Definition, fill: Filling, rng: random.Random, rate: float) -> Filling:
+    """Operator-like noise: numbers typed as Indonesian text, and at rate/10 a real mistake.
+
+    Text forms are what operators paste from Word (`85,5%`, `7 kali`, `Rp. 1.234.567,-`);
+    lkjxl must read them right. Mistakes (a word in a number cell, a negative amount)
+    must be reported.
+    """
+    kinds = {i.id: i for i in definition.indikator}
+    for iid, values in fill.realisasi.items():
+        ind = kinds[iid]
+        for n, value in enumerate(values):
+            if not isinstance(value, Decimal) or rng.random() >= rate:
+                continue
+            if rng.random() < 0.1:
+                values[n] = rng.choice(["sudah", "belum ada data", "lihat lampiran"])
+            elif ind.kind is ValueKind.PERCENT:
+                values[n] = _id_number(value * 100) + rng.choice(["%", " %", "%%"])
+            elif ind.kind is ValueKind.COUNT:
+                values[n] = f"{_id_number(value)} {ind.satuan.capitalize()}"
+            else:
+                values[n] = _id_number(value)
+    for key, months in fill.realisasi_bulan.items():
+        for n, value in enumerate(months):
+            if value is None or rng.random() >= rate:
+                continue
+            months[n] = (
+                -value
+                if rng.random() < 0.1
+                else rng.choice(["Rp. {},-", "Rp {}", "{}"]).format(f"{value:,}".replace(",", "."))
+            )
+    return fill
+
+
+def province_satkers(province: int, cities: int):
+    """Synthetic satker codes in the BPS style: province 2 digits, city 4 digits."""
+    from .model import Level, Satker
+
+    code = f"{province:02d}"
+    yield Satker(code, f"KPU Provinsi Sintetis {code}", Level.PROVINSI, "00", f"Ibu Kota {code}")
+    for c in range(1, cities + 1):
+        yield Satker(f"{code}{70 + c:02d}", f"KPU Kota Sintetis {code}{70 + c:02d}", Level.KABKOTA, code, f"Kota {c}")
+
+
+def generate(
+    definition: Definition,
+    outdir,
+    *,
+    provinces: int,
+    cities: int,
+    seed: int,
+    noise: float = 0.05,
+    first_province: int = 11,
+    progress=None,
+) -> list:
+    """Filled workbooks for `provinces` × (1 + `cities`) satker, one folder per province."""
+    from pathlib import Path
+
+    from . import template
+
+    rng = random.Random(seed)
+    written = []
+    total = provinces * (1 + cities)
+    for p in range(first_province, first_province + provinces):
+        for satker in province_satkers(p, cities):
+            fill = add_noise(definition, random_filling(definition, rng), rng, noise)
+            path = Path(outdir) / f"{p:02d}" / template.file_name(definition, satker)
+            written.append(template.write(definition, satker, path, None, fill))
+            if progress:
+                progress(len(written), total, path.name)
+    return written

@@ -242,14 +242,19 @@ def _items(a: Expr, env) -> list:
     return a.cells(env) if isinstance(a, Range) else [a.eval(env)]
 
 
+def _is_reference(a: Expr) -> bool:
+    return isinstance(a, Range | Ref)
+
+
 def _scalars(env, args: Sequence[Expr]):
-    """Numbers of the arguments as SUM sees them: text and blanks in ranges are skipped."""
+    """Numbers of the arguments as SUM sees them: text and blanks in references are skipped,
+    text given as a value is converted (Excel: `SUM(A1)` ignores text in A1, `SUM("3")` is 3)."""
     out = []
     for a in args:
         for item in _items(a, env):
             if isinstance(item, XLError):
                 raise _Raise(item)
-            if isinstance(a, Range):
+            if _is_reference(a):
                 if isinstance(item, int | float) and not isinstance(item, bool):
                     out.append(float(item))
             else:

@@ -330,7 +330,11 @@ def test_banjarbaru_subbagian_filling_holds_only_its_own_rows(unit):
     assert {owner[i] for i in fill.realisasi} == {unit}
     budget_keys = set(fill.pagu_awal) | set(fill.pagu_revisi) | set(fill.realisasi_bulan)
     assert {line_owner[k] for k in budget_keys} <= {unit}
-    assert not fill.revisions  # the DIPA history is the satker's, in filling.yaml
+    # the DIPA revision history is kept by the budget keeper (budget.owner), and only there
+    if unit == d.budget_owner:
+        assert fill.revisions == load_fill(BJB)[2].revisions
+    else:
+        assert not fill.revisions
 
 
 def test_banjarbaru_subbagian_files_partition_the_satker_filling():
