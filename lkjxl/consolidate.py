@@ -128,6 +128,9 @@ def collect(
     files = expand(paths)
     results = read_all(files, workers, progress)
     out = Collection(frames.empty(), [])
+    if expected is not None:
+        out.expected = load_expected(expected)
+    expected_codes = {row.get("code") for row in out.expected}
     satker_inputs: dict[str, list] = {}  # satker code → [(Source, payload)]
     unit_inputs: dict[tuple, list] = {}
     for path, result in zip(files, results, strict=True):
@@ -149,6 +152,12 @@ def collect(
             continue
         d = data.definition
         source.template = f"{d.template.id} v{d.template.version} ({d.year})"
+        if expected_codes and data.satker_code not in expected_codes:
+            wrong = findings.make("WRONG_SATKER", file=str(path), found=data.satker_code,
+                                  expected="satker dalam daftar --expected")
+            out.frames.temuan += frames.finding_rows(data.satker_code, [wrong])
+            source.reason = wrong.message
+            continue
         if data.unit is not None:
             source.kind, source.unit = "subbagian", data.unit.code
             unit_inputs.setdefault((data.satker_code, d.template.id, d.template.version, d.year), []).append(
@@ -167,8 +176,6 @@ def collect(
         chosen = _choose(satker_inputs[code], prefer, out)
         if chosen is not None:
             _accept(out, *chosen)
-    if expected is not None:
-        out.expected = load_expected(expected)
     out.reconciliation = reconcile(out)
     return out
 

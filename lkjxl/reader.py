@@ -148,6 +148,7 @@ def _meta(raw: xlsxread.RawBook, data: WorkbookData) -> dict[str, str]:
                 value = sheet.cells.get((r, 1))
                 rows[cell.value] = _text(value.value if value else None)
     props = {k: v for k, v in raw.properties.items() if k.startswith("lkjxl_")}
+    saved = raw.properties.get("modified", "")
     if "lkjxl_template_id" not in rows and "lkjxl_template_id" not in props:
         data.findings.append(findings.make("NOT_LKJXL", file=data.file))
         return {}
@@ -155,7 +156,7 @@ def _meta(raw: xlsxread.RawBook, data: WorkbookData) -> dict[str, str]:
         a, b = props.get(key), rows.get(key)
         if a is not None and b is not None and a != b:
             data.findings.append(findings.make("META_MISMATCH", file=data.file, sheet=SHEET_META, key=key, a=a, b=b))
-    return {**props, **rows}
+    return {**props, **rows, "modified": saved}
 
 
 def _text(value) -> str:

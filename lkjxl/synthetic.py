@@ -125,7 +125,7 @@ def add_noise(definition: Definition, fill: Filling, rng: random.Random, rate: f
                 values[n] = f"{_id_number(value)} {ind.satuan.capitalize()}"
             else:
                 values[n] = _id_number(value)
-    for key, months in fill.realisasi_bulan.items():
+    for months in fill.realisasi_bulan.values():
         for n, value in enumerate(months):
             if value is None or rng.random() >= rate:
                 continue

@@ -99,6 +99,8 @@ def load(path: Path, *, inspected: bool = False) -> RawBook:
                 _sheet(z, part, sheet, shared)
             sheets[name] = sheet
         props = _custom_properties(z) if "docProps/custom.xml" in members else {}
+        if "docProps/core.xml" in members:
+            props |= _core_properties(z)
         links = sum(1 for m in members if m.startswith("xl/externalLinks/") and m.endswith(".xml"))
     return RawBook(sheets, names, styles, props, links)
 
@@ -231,6 +233,14 @@ def _a1(row: int, col: int) -> str:
         col, rem = divmod(col - 1, 26)
         letters = chr(65 + rem) + letters
     return f"{letters}{row + 1}"
+
+
+def _core_properties(z: zipfile.ZipFile) -> dict[str, str]:
+    """When the file was last saved (Excel and LibreOffice stamp dcterms:modified)."""
+    for _, el in iterparse(z.open("docProps/core.xml")):
+        if el.tag.endswith("}modified") and el.text:
+            return {"modified": el.text.strip()}
+    return {}
 
 
 def _custom_properties(z: zipfile.ZipFile) -> dict[str, str]:

@@ -163,3 +163,47 @@ def test_read_frames_gives_the_same_tidy_data(tmp_path):
     sums = frames["anggaran"].groupby("satker")[["pagu_akhir", "realisasi"]].sum()
     assert {k: (int(v.pagu_akhir), int(v.realisasi)) for k, v in sums.iterrows()} == totals
     assert set(frames) == {"indikator", "anggaran", "revisi", "temuan"}
+
+
+def _set_modified(path: Path, stamp: str) -> None:
+    """Rewrite docProps/core.xml's dcterms:modified, as Excel does on save."""
+    import re
+
+    data = {}
+    with zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            data[info] = z.read(info)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, body in data.items():
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), body)
+            z.writestr(info, body)
+
+
+def test_prefer_newest_picks_the_later_save_and_says_so(tmp_path):
+    write_province(tmp_path, "19", 1, seed=9)
+    newer = tmp_path / "copy" / "1901-revisi.xlsx"
+    newer.parent.mkdir()
+    fill = synthetic.random_filling(DEF, random.Random(99))
+    template.write(DEF, satkers("19", 1)[0], newer, None, fill)
+    _set_modified(newer, "2025-01-20T08:00:00Z")
+    _set_modified(tmp_path / "1901.xlsx", "2025-01-10T08:00:00Z")
+    collection = consolidate.collect([tmp_path], workers=1, prefer="newest")
+    status = {Path(s.file).name: s.status for s in collection.sources}
+    assert status == {"1901.xlsx": "ganda", "1901-revisi.xlsx": "diterima"}
+    assert {row["berkas"] for row in collection.frames.anggaran} == {str(newer)}
+
+
+def test_a_satker_not_on_the_expected_list_is_rejected(tmp_path):
+    write_province(tmp_path / "in", "19", 2, seed=10)
+    expected = tmp_path / "satker.csv"
+    expected.write_text("code,name,level,parent\n1901,KPU Kota Uji 1901,kabkota,19\n1903,KPU Kota Uji 1903,kabkota,19\n")
+    collection = consolidate_to([tmp_path / "in"], tmp_path / "out.xlsx", expected=expected)
+    status = {s.satker: s.status for s in collection.sources}
+    assert status == {"1901": "diterima", "1902": "ditolak"}
+    assert any(row["kode"] == "WRONG_SATKER" for row in collection.frames.temuan)
+    import openpyxl
+
+    kel = openpyxl.load_workbook(tmp_path / "out.xlsx")["Kelengkapan"]
+    rows = {r[0].value: r[3].value for r in kel.iter_rows(min_row=5) if r[0].value}
+    assert rows["1903"] == "belum ada"  # expected but not received: listed, excluded from means
