@@ -46,7 +46,9 @@ STYLES: dict[str, dict] = {
     "in_mark": {"bg_color": INPUT_FILL, "align": "center"},
 }
 # The same formats greyed, for input cells of rows another unit owns (locked in its workbook).
-STYLES |= {"other_" + key[3:]: {**spec, "bg_color": OTHER_UNIT_FILL} for key, spec in STYLES.items() if key.startswith("in_")}
+STYLES |= {
+    "other_" + key[3:]: {**spec, "bg_color": OTHER_UNIT_FILL} for key, spec in STYLES.items() if key.startswith("in_")
+}
 
 
 @dataclass
@@ -143,6 +145,8 @@ class Book:
             memo[key] = value
             return value
 
+        env.ranges = {}  # per-evaluation caches used by xlexpr (inputs do not change within one)
+        env.masks = {}
         return {
             (s.name, r, c): env(s.name, r, c)
             for s in self.sheets

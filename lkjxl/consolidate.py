@@ -88,8 +88,7 @@ def _read_one(path: Path):
                 )
             )
             return data
-    data = reader.read(path)
-    data.recomputed = {}  # large, and not needed past the reader
+    data = reader.read(path, recompute=False)  # figures come from the rules engine; see reader.read
     return data
 
 
@@ -153,8 +152,9 @@ def collect(
         d = data.definition
         source.template = f"{d.template.id} v{d.template.version} ({d.year})"
         if expected_codes and data.satker_code not in expected_codes:
-            wrong = findings.make("WRONG_SATKER", file=str(path), found=data.satker_code,
-                                  expected="satker dalam daftar --expected")
+            wrong = findings.make(
+                "WRONG_SATKER", file=str(path), found=data.satker_code, expected="satker dalam daftar --expected"
+            )
             out.frames.temuan += frames.finding_rows(data.satker_code, [wrong])
             source.reason = wrong.message
             continue

@@ -80,8 +80,13 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read(path: Path, registry: Registry | None = None) -> WorkbookData:
-    """Read one workbook; never raises for anything inside the file."""
+def read(path: Path, registry: Registry | None = None, *, recompute: bool = True) -> WorkbookData:
+    """Read one workbook; never raises for anything inside the file.
+
+    `recompute=False` skips recomputing every formula from the inputs read (and so the
+    stale-cache check and the recomputed value in FORMULA_OVERWRITTEN messages): the
+    consolidation path, whose figures come from the exact rules engine instead.
+    """
     path = Path(path)
     name = str(path)
     try:
@@ -109,7 +114,7 @@ def read(path: Path, registry: Registry | None = None) -> WorkbookData:
     data.definition = d
     code = data.meta.get("lkjxl_subbagian") or ""
     data.unit = d.unit(code) if code else None
-    _read_book(raw, data)
+    _read_book(raw, data, recompute)
     return data
 
 
@@ -208,35 +213,56 @@ def _parse_embedded(text: str) -> Definition:
 
 @dataclass(frozen=True)
 class Expected:
-    """What a template of one definition and unit must contain, prepared once per template."""
+    """What a template of one definition and unit must contain, prepared once per template.
+
+    `checks` lists, per sheet, the cells a returned file is compared on: every formula
+    (with its text), and the locked constants of table rows and the cells this unit
+    may not fill (with the template's value).
+    """
 
     book: Book
-    formulas: dict[tuple[str, int, int], str]  # expected formula text of each formula cell
-    satker_inputs: frozenset  # input cells of the satker-level workbook (ownership checks)
+    formulas: dict[tuple[str, int, int], str]
+    checks: dict[str, list[tuple[int, int, str | None, object, bool]]]  # (row, col, formula, value, owner_cell)
 
 
 @lru_cache(maxsize=64)
 def _expected(d: Definition, unit: Unit | None) -> Expected:
+    from .locate import TABLES
+
     book = template.build(d, unit, meta=False)
-    formulas = {
-        (s.name, r, c): cell.value.excel(s.name)
-        for s in book.sheets
-        for (r, c), cell in s.cells.items()
-        if hasattr(cell.value, "excel")
-    }
     full = book if unit is None else template.build(d, None, meta=False)
-    inputs = frozenset((s.name, r, c) for s in full.sheets for (r, c), cell in s.cells.items() if cell.input)
-    return Expected(book, formulas, inputs if unit is not None else frozenset())
+    satker_inputs = {(s.name, r, c) for s in full.sheets for (r, c), cell in s.cells.items() if cell.input}
+    formulas, checks = {}, {}
+    for sheet in book.sheets:
+        rows = checks.setdefault(sheet.name, [])
+        for (r, c), cell in sorted(sheet.cells.items()):
+            if hasattr(cell.value, "excel"):
+                formulas[(sheet.name, r, c)] = text = cell.value.excel(sheet.name)
+                rows.append((r, c, text, None, False))
+            elif cell.input:
+                continue
+            elif unit is not None and (sheet.name, r, c) in satker_inputs:
+                rows.append((r, c, None, cell.value, True))
+            elif (
+                sheet.name in TABLES and r >= FIRST_ROW and cell.value not in (None, "") and not _has_token(cell.value)
+            ):
+                rows.append((r, c, None, cell.value, False))
+    return Expected(book, formulas, checks)
 
 
-def _read_book(raw: xlsxread.RawBook, data: WorkbookData) -> None:
+def _read_book(raw: xlsxread.RawBook, data: WorkbookData, recompute: bool) -> None:
     expected = _expected(data.definition, data.unit)
     maps = {s.name: map_sheet(raw, expected.book, s, data.file, data.findings) for s in expected.book.sheets}
     reader = _Inputs(raw, expected.book, maps, data)
     reader.read_all()
-    data.recomputed = expected.book.evaluate(reader.inputs)
-    # What Excel itself shows depends on the text as typed; cached values are checked against that.
-    excel_view = expected.book.evaluate({**reader.inputs, **reader.as_typed}) if reader.as_typed else data.recomputed
+    if recompute:
+        data.recomputed = expected.book.evaluate(reader.inputs)
+        # What Excel itself shows depends on the text as typed; cached values are checked against that.
+        excel_view = (
+            expected.book.evaluate({**reader.inputs, **reader.as_typed}) if reader.as_typed else data.recomputed
+        )
+    else:
+        excel_view = None
     _check_structure(raw, expected, maps, data, excel_view)
     checks.run(data)
 
@@ -478,58 +504,58 @@ def _show(value) -> str:
 
 
 def _check_structure(raw, expected: Expected, maps: dict[str, SheetMap], data: WorkbookData, excel_view) -> None:
-    """Formulas intact and their cached values right; values where this unit may not write."""
+    """Formulas intact and their cached values right; locked values unchanged; no values where
+    this unit may not write."""
     out = data.findings
-    for sheet in expected.book.sheets:
-        smap = maps.get(sheet.name)
+    for name, to_check in expected.checks.items():
+        smap = maps.get(name)
         if smap is None or smap.raw is None:
             continue
-        for (r, c), cell in sheet.cells.items():
+        cells = smap.raw.cells
+        for r, c, formula, value, owner_cell in to_check:
             where = smap.where(r, c)
             if where is None:
                 continue
-            got = smap.raw.cells.get(where)
-            addr = a1(*where)
-            formula = expected.formulas.get((sheet.name, r, c))
+            got = cells.get(where)
             if formula is not None:
-                key = (sheet.name, r, c)
+                key = (name, r, c)
                 _compare_formula(
                     formula,
                     got,
                     data.recomputed.get(key),
-                    excel_view.get(key),
-                    sheet.name,
-                    addr,
+                    excel_view.get(key) if excel_view else None,
+                    name,
                     r,
                     c,
                     where,
                     data,
                     out,
+                    excel_view is not None,
                 )
-            elif cell.input or not _changed(got, cell.value):
+            elif not _changed(got, value):
                 continue
-            elif (sheet.name, r, c) in expected.satker_inputs:
+            elif owner_cell:
                 out.append(
                     findings.make(
                         "NOT_OWNER",
                         file=data.file,
-                        sheet=sheet.name,
-                        cell=addr,
+                        sheet=name,
+                        cell=a1(*where),
                         value=got.value,
                         owner="unit lain",
                         unit=data.unit.code if data.unit else "",
                     )
                 )
-            elif r in smap.rows and not _has_token(cell.value):
-                code = "TEXT_CHANGED" if isinstance(cell.value, str) and len(cell.value) > 12 else "CONSTANT_CHANGED"
+            elif r in smap.rows:
+                code = "TEXT_CHANGED" if isinstance(value, str) and len(value) > 12 else "CONSTANT_CHANGED"
                 out.append(
                     findings.make(
                         code,
                         file=data.file,
-                        sheet=sheet.name,
-                        cell=addr,
+                        sheet=name,
+                        cell=a1(*where),
                         value=got.value if got else None,
-                        expected=_show(cell.value),
+                        expected=_show(value),
                     )
                 )
     for smap in maps.values():
@@ -557,44 +583,25 @@ def _inserted_rows(smap: SheetMap, data: WorkbookData) -> None:
 
 
 def _compare_formula(
-    formula: str, got, want, excel_want, sheet: str, addr: str, r: int, c: int, where, data, out
+    formula: str, got, want, excel_want, sheet: str, r: int, c: int, where, data, out, recomputed: bool = True
 ) -> None:
-    shown = _show(want if want != "" else "kosong")
+    def report(code: str, value, **params) -> None:
+        out.append(findings.make(code, file=data.file, sheet=sheet, cell=a1(*where), value=value, **params))
+
+    shown = _show(want if want != "" else "kosong") if recomputed else "(tidak dihitung ulang)"
     if got is None or got.formula is None:
         if got is not None and got.value not in (None, ""):
-            out.append(
-                findings.make(
-                    "FORMULA_OVERWRITTEN", file=data.file, sheet=sheet, cell=addr, value=got.value, expected=shown
-                )
-            )
-        elif want not in ("", None):
-            out.append(
-                findings.make(
-                    "FORMULA_OVERWRITTEN", file=data.file, sheet=sheet, cell=addr, value="kosong", expected=shown
-                )
-            )
+            report("FORMULA_OVERWRITTEN", got.value, expected=shown)
+        elif want not in ("", None) or (not recomputed and got is None):
+            report("FORMULA_OVERWRITTEN", "kosong", expected=shown)
         return
     if (r, c) != tuple(where):
         formula = _translate(formula, (r, c), where)
-    if got.formula.replace(" ", "").replace("$", "") != formula.replace(" ", "").replace("$", ""):
-        out.append(
-            findings.make(
-                "FORMULA_OVERWRITTEN", file=data.file, sheet=sheet, cell=addr, value="=" + got.formula, expected=shown
-            )
-        )
+    if got.formula != formula and got.formula.replace(" ", "").replace("$", "") != formula.replace("$", ""):
+        report("FORMULA_OVERWRITTEN", "=" + got.formula, expected=shown)
         return
-    if got.value is not None and not _same(got.value, excel_want):
-        out.append(
-            findings.make(
-                "CACHE_STALE",
-                file=data.file,
-                sheet=sheet,
-                cell=addr,
-                value=got.value,
-                cached=_show(got.value),
-                expected=_show(excel_want),
-            )
-        )
+    if recomputed and got.value is not None and not _same(got.value, excel_want):
+        report("CACHE_STALE", got.value, cached=_show(got.value), expected=_show(excel_want))
 
 
 def _translate(formula: str, origin: tuple[int, int], target) -> str:

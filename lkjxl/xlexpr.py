@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .rules import excel_round, excel_trunc
 
@@ -24,6 +25,7 @@ class XLError(str):
 DIV0, NA, VALUE = XLError("#DIV/0!"), XLError("#N/A"), XLError("#VALUE!")
 
 
+@lru_cache(maxsize=4096)
 def col_letter(col: int) -> str:
     """0-based column index → letters (0 → A, 26 → AA)."""
     out = ""
@@ -142,7 +144,16 @@ class Range(Expr):
         return f"{quote_sheet(self.sheet)}!{a}"
 
     def cells(self, env) -> list:
-        return [env(self.sheet, r, c) for r in range(self.row1, self.row2 + 1) for c in range(self.col1, self.col2 + 1)]
+        cache = getattr(env, "ranges", None)  # one evaluation reads each range once
+        key = (self.sheet, self.row1, self.col1, self.row2, self.col2)
+        if cache is not None and key in cache:
+            return cache[key]
+        values = [
+            env(self.sheet, r, c) for r in range(self.row1, self.row2 + 1) for c in range(self.col1, self.col2 + 1)
+        ]
+        if cache is not None:
+            cache[key] = values
+        return values
 
     def eval(self, env):
         """A one-cell range (a named key output) is a value; a bigger one a list."""
@@ -343,10 +354,21 @@ def _criteria_match(crit, v) -> bool:
 
 def _ifs(env, pairs, value_range=None):
     """Rows of the ranges where every (range, criterion) pair matches."""
-    ranges = [(_items(r, env), c.eval(env)) for r, c in pairs]
-    n = len(ranges[0][0])
-    hits = [i for i in range(n) if all(_criteria_match(c, vals[i]) for vals, c in ranges)]
+    masks = [_mask(r, c.eval(env), env) for r, c in pairs]
+    hits = sorted(set.intersection(*masks)) if masks else []
     return hits, (_items(value_range, env) if value_range is not None else None)
+
+
+def _mask(rng: Expr, crit, env) -> set[int]:
+    """Positions in `rng` matching `crit`, remembered for the evaluation (SUMIFS repeat them)."""
+    cache = getattr(env, "masks", None)
+    key = (id(rng), crit)
+    if cache is not None and key in cache:
+        return cache[key]
+    hits = {i for i, v in enumerate(_items(rng, env)) if _criteria_match(crit, v)}
+    if cache is not None:
+        cache[key] = hits
+    return hits
 
 
 def _numbers_at(values, hits):

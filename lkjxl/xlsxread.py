@@ -164,11 +164,24 @@ def _styles(z: zipfile.ZipFile) -> list[Style]:
 
 
 def _sheet(z: zipfile.ZipFile, part: str, sheet: RawSheet, shared: list[str]) -> None:
+    """Cells of one sheet part; a cell without `r` takes the next column of its row."""
     masters: dict[str, tuple[str, int, int]] = {}
+    row, col = -1, -1
     for _, el in iterparse(z.open(part)):
         tag = el.tag
         if tag == M + "c":
-            _cell(el, sheet, shared, masters)
+            ref = el.get("r")
+            if ref is None and row < 0:
+                raise ValueError("sel tanpa posisi (atribut r)")
+            row, col = split_ref(ref) if ref else (row, col + 1)
+            f = el.find(M + "f")
+            formula = f.text if f is not None else None
+            if f is not None and f.get("t") == "shared":
+                formula = _shared(formula, f.get("si", ""), row, col, masters)
+            v = el.find(M + "v")
+            kind = el.get("t", "n")
+            inline = "".join(t.text or "" for t in el.iter(M + "t")) if kind == "inlineStr" else None
+            _store(sheet, row, col, kind, v.text if v is not None else None, inline, formula, el.get("s"), shared)
             el.clear()
         elif tag == M + "row":
             el.clear()
@@ -178,25 +191,12 @@ def _sheet(z: zipfile.ZipFile, part: str, sheet: RawSheet, shared: list[str]) ->
             sheet.merged.append(el.get("ref", ""))
 
 
-def _cell(el, sheet: RawSheet, shared: list[str], masters) -> None:
-    ref = el.get("r")
-    if ref is None:
-        return
-    row, col = split_ref(ref)
-    kind = el.get("t", "n")
-    v = el.find(M + "v")
-    f = el.find(M + "f")
-    text = v.text if v is not None else None
-    formula = None
-    if f is not None:
-        formula = f.text
-        if f.get("t") == "shared":
-            formula = _shared_formula(f, row, col, masters)
+def _store(sheet: RawSheet, row: int, col: int, kind: str, text, inline, formula, style, shared) -> None:
     value: object
     if kind == "s":
         value = shared[int(text)] if text is not None and text.isdigit() and int(text) < len(shared) else None
     elif kind == "inlineStr":
-        value = "".join(t.text or "" for t in el.iter(M + "t"))
+        value = inline
     elif kind in ("str", "e"):
         value = text if text is not None else ("" if formula else None)
     elif kind == "b":
@@ -206,24 +206,22 @@ def _cell(el, sheet: RawSheet, shared: list[str], masters) -> None:
             value = float(text) if text is not None else None
         except ValueError:
             value = text
-    if value is None and formula is None and el.get("s") is None:
+    if value is None and formula is None and style is None:
         return
-    sheet.cells[(row, col)] = RawCell(value, formula, int(el.get("s", 0)), kind == "e")
+    sheet.cells[(row, col)] = RawCell(value, formula, int(style or 0), kind == "e")
 
 
-def _shared_formula(f, row: int, col: int, masters) -> str | None:
+def _shared(text: str | None, si: str, row: int, col: int, masters) -> str | None:
     """Excel stores filled-down formulas once; the others are the master moved by the offset."""
-    si = f.get("si", "")
-    if f.text:
-        masters[si] = (f.text, row, col)
-        return f.text
+    if text:
+        masters[si] = (text, row, col)
+        return text
     if si not in masters:
         return None
     from openpyxl.formula.translate import Translator
 
-    text, mrow, mcol = masters[si]
-    origin = _a1(mrow, mcol)
-    return Translator("=" + text, origin=origin).translate_formula(_a1(row, col))[1:]
+    master, mrow, mcol = masters[si]
+    return Translator("=" + master, origin=_a1(mrow, mcol)).translate_formula(_a1(row, col))[1:]
 
 
 def _a1(row: int, col: int) -> str:

@@ -1,0 +1,215 @@
+"""lkjxl benchmark suite: generation, check, recalculation and consolidation at 1, 14 and 552
+satker workbooks, with the baselines a user would otherwise use, measured in the same run.
+
+    python bench/run.py [--workdir DIR] [--sizes 1,14,552] [--skip-baselines]
+
+Workbooks are satker-sized (≈30 indicators, ≈200 budget lines; bench/templates.py builds the
+definition) and filled with synthetic data; they are generated once into --workdir and reused.
+Prints one table; docs/performance.md records the latest figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "tests")]
+
+from templates import machine, national_satkers, satker_definition  # noqa: E402
+
+from lkjxl import consolidate, definition, reader, report_xlsx, synthetic, template  # noqa: E402
+
+ROWS: list[tuple[str, str, str]] = []
+
+
+def row(what: str, value: str, note: str = "") -> None:
+    ROWS.append((what, value, note))
+    print(f"  {what:<44} {value:>14}  {note}", flush=True)
+
+
+def bench_definition():
+    return satker_definition(definition.load(ROOT / "workbook_templates" / "kabkota-2024.yaml"))
+
+
+def _fill_one(args) -> str:
+    n, path = args
+    d = bench_definition()
+    satker = national_satkers()[n]
+    fill = synthetic.add_noise(d, synthetic.random_filling(d, random.Random(n)), random.Random(n), 0.02)
+    template.write(d, satker, Path(path), None, fill)
+    return path
+
+
+def ensure_workbooks(workdir: Path, count: int) -> list[Path]:
+    """The filled national set, generated once (2 processes) and reused by later runs."""
+    folder = workdir / "filled"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{n:03d}.xlsx" for n in range(count)]
+    missing = [(n, str(p)) for n, p in enumerate(paths) if not p.exists()]
+    if missing:
+        started = time.perf_counter()
+        with ProcessPoolExecutor(2) as pool:
+            list(pool.map(_fill_one, missing, chunksize=8))
+        print(f"  (generated {len(missing)} filled workbooks in {time.perf_counter() - started:.0f} s)", flush=True)
+    return paths
+
+
+def timed(f, *args, **kw) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = f(*args, **kw)
+    return time.perf_counter() - started, result
+
+
+def _read_many(paths: list[str]) -> int:
+    return sum(len(reader.read(Path(p)).findings) for p in paths)
+
+
+def check_many(paths: list[Path], workers: int) -> float:
+    if workers == 1:
+        return timed(lambda: [reader.read(p) for p in paths])[0]
+    chunks = [[str(p) for p in paths[i::workers]] for i in range(workers)]
+    with ProcessPoolExecutor(workers) as pool:
+        pool.submit(_read_many, []).result()  # start the workers before timing
+        started = time.perf_counter()
+        list(pool.map(_read_many, chunks))
+        return time.perf_counter() - started
+
+
+def consolidation_subprocess(paths: list[Path], out: Path) -> dict:
+    """Consolidate in a fresh process so peak memory (ru_maxrss) is this job's alone."""
+    listing = out.with_suffix(".txt")
+    listing.write_text("\n".join(map(str, paths)))
+    code = f"""
+import json, resource, sys, time
+sys.path.insert(0, {str(ROOT)!r})
+from pathlib import Path
+from lkjxl import consolidate, report_xlsx
+paths = [Path(p) for p in Path({str(listing)!r}).read_text().splitlines()]
+t0 = time.perf_counter()
+c = consolidate.collect(paths)
+t1 = time.perf_counter()
+report_xlsx.write(c, Path({str(out)!r}), "Bench")
+t2 = time.perf_counter()
+print(json.dumps({{"read": t1 - t0, "write": t2 - t1, "total": t2 - t0, "ok": c.ok,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "accepted": sum(s.status == "diterima" for s in c.sources)}}))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def naive_formulas(path: Path) -> float:
+    import formulas
+
+    started = time.perf_counter()
+    formulas.ExcelModel().loads(str(path)).finish().calculate()
+    return time.perf_counter() - started
+
+
+def openpyxl_full(paths: list[Path]) -> float:
+    import openpyxl
+
+    started = time.perf_counter()
+    for p in paths:
+        openpyxl.load_workbook(p)
+        openpyxl.load_workbook(p, data_only=True)
+    return time.perf_counter() - started
+
+
+def libreoffice_batch(paths: list[Path], workdir: Path) -> float | None:
+    from libreoffice import recalculate, soffice_path
+
+    if soffice_path() is None:
+        return None
+    started = time.perf_counter()
+    recalculate(paths, workdir / "lo")
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "lkjxl-bench")
+    parser.add_argument("--sizes", default="1,14,552")
+    parser.add_argument("--skip-baselines", action="store_true")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print("lkjxl benchmark (bench/run.py)")
+    for line in machine():
+        print("  " + line)
+    d = bench_definition()
+    book = template.build(d)
+    formulas_n = sum(1 for s in book.sheets for c in s.cells.values() if hasattr(c.value, "excel"))
+    row("definition", f"{len(d.indikator)} ind / {sum(b.is_leaf for b in d.budget)} lines",
+        f"{formulas_n} formula cells per workbook")
+    paths = ensure_workbooks(args.workdir, max(sizes))
+
+    print("\ntemplate generation")
+    with tempfile.TemporaryDirectory() as tmp:
+        satkers = national_satkers()[:max(sizes)]
+        rendered_s, rendered = timed(template.render, d)
+        row("render (once per definition and unit)", f"{rendered_s * 1000:.0f} ms")
+        for n in sizes:
+            seconds, _ = timed(lambda n=n: [template.save_bytes(template.stamp(rendered, s), Path(tmp) / f"{s.code}.xlsx")
+                                            for s in satkers[:n]])
+            row(f"templates for {n} satker (stamp + write)", f"{seconds:.2f} s", f"{n / (seconds + rendered_s):.0f} workbooks/s incl. render")
+
+    print("\ncheck (read + validate + recompute every formula)")
+    reader.read(paths[0])  # warm: the definition's expected workbook is prepared once per template
+    one = min(timed(reader.read, paths[0])[0] for _ in range(5))
+    row("check 1 workbook, warm, in-process", f"{one * 1000:.0f} ms", "target ≤ 50 ms")
+    for n in sizes[1:]:
+        seconds = check_many(paths[:n], 2)
+        row(f"check {n} workbooks, 2 processes", f"{seconds:.2f} s", "target ≤ 10 s for 552" if n == 552 else "")
+
+    print("\nrecalculation with the formulas library")
+    try:
+        from lkjxl import recalc
+    except ImportError:
+        recalc = None
+    if recalc is not None and hasattr(recalc, "recalc_values"):
+        recalc.recalc_values(paths[0])
+        warm = min(timed(recalc.recalc_values, paths[0])[0] for _ in range(5))
+        row("recalc 1 workbook, warm", f"{warm * 1000:.0f} ms", "target ≤ 100 ms")
+        if hasattr(recalc, "recalc_many"):
+            for n in sizes[1:]:
+                seconds, _ = timed(recalc.recalc_many, paths[:n])
+                row(f"recalc {n} workbooks (shapes stacked)", f"{seconds:.2f} s", "target ≤ 3 s for 552" if n == 552 else "")
+        if not args.skip_baselines:
+            naive = naive_formulas(paths[0])
+            row("baseline: naive formulas, 1 workbook", f"{naive:.2f} s", f"lkjxl recalc is {naive / warm:.0f}× faster")
+    else:
+        row("recalc", "n/a", "lkjxl.recalc not available in this checkout")
+
+    print("\nconsolidation (read + checks + recompute + merge + write)")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            result = consolidation_subprocess(paths[:n], Path(tmp) / f"kons-{n}.xlsx")
+            row(f"consolidate {n} satker", f"{result['total']:.2f} s",
+                f"read {result['read']:.1f} s, write {result['write']:.1f} s, peak {result['rss_mb']:.0f} MB, "
+                f"reconciliation {'OK' if result['ok'] else 'FAILED'}" + (" (target ≤ 15 s, ≤ 1 GB)" if n == 552 else ""))
+
+    if not args.skip_baselines:
+        print("\nbaselines a user would otherwise use")
+        n = min(14, len(paths))
+        seconds = openpyxl_full(paths[:n])
+        row(f"openpyxl full load ×2 (formulas + values), {n}", f"{seconds:.2f} s", f"{seconds / n * 1000:.0f} ms per workbook, reading only")
+        with tempfile.TemporaryDirectory() as tmp:
+            lo = libreoffice_batch(paths[:n], Path(tmp))
+        row(f"LibreOffice batch recalculation, {n}", f"{lo:.2f} s" if lo else "n/a",
+            f"{lo / n * 1000:.0f} ms per workbook" if lo else "soffice not installed")
+    print(f"\npeak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; "
+          f"cores: {os.cpu_count()}")
+
+
+if __name__ == "__main__":
+    main()
