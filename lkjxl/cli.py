@@ -8,6 +8,7 @@ shows one). Heavy modules are imported inside the commands, so `--help` is fast.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -19,6 +20,8 @@ class UsageError(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
+    if hasattr(signal, "SIGPIPE"):  # `lkjxl check … | head` ends quietly, as other tools do
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
@@ -217,7 +220,7 @@ def _registry(paths):
     return Registry([_load_definition(p) for p in paths]) if paths else None
 
 
-UNUSABLE = {"UNUSABLE_FILE", "NOT_LKJXL", "TEMPLATE_VERSION"}
+UNUSABLE = {"UNUSABLE_FILE", "NOT_LKJXL", "TEMPLATE_VERSION", "CONSOLIDATED_WORKBOOK"}
 
 
 def _cmd_check(args) -> int:
@@ -309,7 +312,16 @@ def _cmd_consolidate(args) -> int:
             raise UsageError(f"'{path}' tidak ditemukan")
     if args.expected and not args.expected.is_file():
         raise UsageError(f"daftar satker '{args.expected}' tidak ditemukan")
-    files = consolidate.expand(args.inputs)
+    if args.workers is not None and args.workers < 1:
+        raise UsageError("--workers paling sedikit 1")
+    if args.expected:
+        try:
+            consolidate.load_expected(args.expected)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise UsageError(str(exc)) from None
+    output = args.output.resolve()
+    # An earlier output in an input folder must not be read back as an input.
+    files = [f for f in consolidate.expand(args.inputs) if f.resolve() != output]
     if not files:
         raise UsageError("tidak ada berkas .xlsx pada masukan")
     collection = consolidate.collect(
@@ -323,8 +335,11 @@ def _cmd_consolidate(args) -> int:
     tmp.replace(args.output)
     _summary(collection)
     print(f"ditulis: {args.output}")
-    rejected = [s for s in collection.sources if s.status != "diterima"]
-    return 1 if rejected or not collection.ok else 0
+    superseded = "digantikan"  # duplicates resolved by --prefer newest are not a problem left open
+    open_problems = [
+        s for s in collection.sources if s.status == "ditolak" or (s.status == "ganda" and superseded not in s.reason)
+    ]
+    return 1 if open_problems or not collection.ok else 0
 
 
 def _summary(collection) -> None:

@@ -37,7 +37,7 @@ class Source:
     rows_read: int = 0
     rows_written: int = 0
     values_read: int = 0
-    values_written: int = 0
+    satkers: list[str] = field(default_factory=list)  # satker whose rows this source gave the output
 
 
 @dataclass
@@ -111,9 +111,23 @@ def read_all(paths: list[Path], workers: int | None = None, progress=None) -> li
 
 
 def load_expected(path: Path) -> list[dict]:
-    """A satker list (code,name,level,parent[,city]) of who should have sent a file."""
-    with path.open(encoding="utf-8-sig") as fh:
-        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)]
+    """A satker list (code,name,level,parent[,city]) of who should have sent a file.
+
+    Comma or semicolon separated (Excel in an Indonesian locale saves with ';').
+    Raises ValueError when there is no `code` column, rather than rejecting everyone.
+    """
+    text = Path(path).read_text(encoding="utf-8-sig")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = [
+        {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        for row in csv.DictReader(text.splitlines(), dialect=dialect)
+    ]
+    if rows and "code" not in rows[0]:
+        raise ValueError(f"daftar satker '{path}' tidak punya kolom 'code' (kolom: code,name,level,parent)")
+    return [row for row in rows if row.get("code")]
 
 
 def collect(
@@ -135,12 +149,20 @@ def collect(
     for path, result in zip(files, results, strict=True):
         source = Source(str(path))
         out.sources.append(source)
-        if isinstance(result, frames.Frames):  # a consolidated workbook
+        if isinstance(result, frames.Frames):  # a consolidated workbook: its satker rows, one by one
             source.kind, source.sha256 = KIND_KONSOLIDASI, result.sha256
             for code in sorted({row["satker"] for row in result.indikator + result.anggaran}):
-                part = _only(result, code)
-                satker_inputs.setdefault(code, []).append((source, part))
-            source.status = "diterima"
+                if expected_codes and code not in expected_codes:
+                    out.frames.temuan += frames.finding_rows(
+                        code,
+                        [
+                            findings.make(
+                                "WRONG_SATKER", file=str(path), found=code, expected="satker dalam daftar --expected"
+                            )
+                        ],
+                    )
+                    continue
+                satker_inputs.setdefault(code, []).append((source, _only(result, code)))
             continue
         data = result
         source.sha256, source.satker = data.sha256, data.satker_code
@@ -167,15 +189,23 @@ def collect(
             source.kind = "satker"
             satker_inputs.setdefault(data.satker_code, []).append((source, data))
     for (code, *_), group in sorted(unit_inputs.items()):
-        merged = merge.merge([data for _, data in group])
+        merged = merge.merge([data for _, data in group], prefer)
         out.frames.temuan += frames.finding_rows(code, merged.findings)
+        used = [source for source, data in group if data.file in merged.used]
         for source, _ in group:
-            source.status = "diterima"
-        satker_inputs.setdefault(code, []).append(([source for source, _ in group], merged))
+            if all(source is not u for u in used):
+                source.status, source.reason = "ganda", "unit yang sama dikirim lebih dari sekali"
+        satker_inputs.setdefault(code, []).append((used, merged))
     for code in sorted(satker_inputs):
         chosen = _choose(satker_inputs[code], prefer, out)
         if chosen is not None:
-            _accept(out, *chosen)
+            _accept(out, code, *chosen)
+    accepted = {code for s in out.sources for code in s.satkers}
+    for row in out.expected:
+        if row["code"] not in accepted:
+            out.frames.temuan += frames.finding_rows(
+                row["code"], [findings.make("SATKER_MISSING", value=f"{row['code']} {row.get('name', '')}".strip())]
+            )
     out.reconciliation = reconcile(out)
     return out
 
@@ -216,23 +246,24 @@ def _sources_of(source_or_group) -> list[Source]:
     return source_or_group if isinstance(source_or_group, list) else [source_or_group]
 
 
-def _accept(out: Collection, source_or_group, payload) -> None:
+def _accept(out: Collection, code: str, source_or_group, payload) -> None:
     sources = _sources_of(source_or_group)
+    names = " + ".join(Path(s.file).name for s in sources)
     if isinstance(payload, frames.Frames):
         part = payload
         values = _count_values(part)
     elif isinstance(payload, merge.Merged):
-        part = frames.satker_frames(
-            payload.definition, payload.satker, payload.filling, " + ".join(s.file.rsplit("/", 1)[-1] for s in sources)
-        )
+        part = frames.satker_frames(payload.definition, payload.satker, payload.filling, names)
         values = _count_filling(payload.filling)
     else:
-        part = frames.satker_frames(payload.definition, merge.satker_of(payload.meta), payload.filling, sources[0].file)
+        part = frames.satker_frames(payload.definition, merge.satker_of(payload.meta), payload.filling, names)
         values = _count_filling(payload.filling)
     for s in sources:
         s.status = "diterima"
-    sources[0].rows_read = len(part.indikator) + len(part.anggaran) + len(part.revisi)
-    sources[0].values_read = values
+    lead = sources[0]
+    lead.satkers.append(code)
+    lead.rows_read += len(part.indikator) + len(part.anggaran) + len(part.revisi)
+    lead.values_read += values
     out.frames.extend(part)
 
 
@@ -248,34 +279,30 @@ def _count_filling(fill) -> int:
 def _count_values(part: frames.Frames) -> int:
     n = sum(row.get(f"realisasi_p{p}") is not None for row in part.indikator for p in range(1, frames.MAX_PERIODS + 1))
     n += sum(row.get("pagu_awal") is not None for row in part.anggaran)
-    n += sum(row.get(f"bulan_{m}") is not None for row in part.anggaran for m in range(1, 13))
-    return n + sum(row.get("_revisi_nilai", 0) for row in part.anggaran)
+    return n + sum(row.get(f"bulan_{m}") is not None for row in part.anggaran for m in range(1, 13))
 
 
 def reconcile(out: Collection) -> list[str]:
     """Rows and amounts read = rows and amounts written, per input and in total."""
     lines = []
-    written_by_file: dict[str, int] = {}
+    written: dict[str, int] = {}
     for table in (out.frames.indikator, out.frames.anggaran, out.frames.revisi):
         for row in table:
-            written_by_file[row["berkas"]] = written_by_file.get(row["berkas"], 0) + 1
+            written[row["satker"]] = written.get(row["satker"], 0) + 1
     for s in out.sources:
-        if s.status != "diterima" or not s.rows_read:
+        if not s.satkers:
             continue
-        key = next((k for k in written_by_file if s.file.rsplit("/", 1)[-1] in k or k == s.file), None)
-        s.rows_written = written_by_file.get(key, 0) if key else 0
-        if s.kind == KIND_KONSOLIDASI:
-            s.rows_written = s.rows_read
+        s.rows_written = sum(written.get(code, 0) for code in s.satkers)
         if s.rows_written != s.rows_read:
-            lines.append(f"SELISIH {s.file}: {s.rows_read} baris dibaca, {s.rows_written} ditulis")
+            lines.append(f"SELISIH {Path(s.file).name}: {s.rows_read} baris dibaca, {s.rows_written} ditulis")
     pagu = sum(r["pagu_akhir"] or 0 for r in out.frames.anggaran)
     spent = sum(r["realisasi"] or 0 for r in out.frames.anggaran)
     months = sum(r.get(f"bulan_{m}") or 0 for r in out.frames.anggaran for m in range(1, 13))
     lines.append(("OK" if months == spent else "SELISIH") + f" realisasi: jumlah bulanan {months:,} = total {spent:,}")
-    accepted = [s for s in out.sources if s.status == "diterima"]
+    counted = {status: sum(s.status == status for s in out.sources) for status in ("diterima", "ditolak", "ganda")}
     lines.append(
-        f"OK {len(accepted)} berkas diterima, {sum(s.status == 'ditolak' for s in out.sources)} ditolak, "
-        f"{sum(s.status == 'ganda' for s in out.sources)} ganda; pagu akhir {pagu:,}, realisasi {spent:,}"
+        f"OK {counted['diterima']} berkas diterima, {counted['ditolak']} ditolak, {counted['ganda']} ganda; "
+        f"pagu akhir {pagu:,}, realisasi {spent:,}"
     )
     if not any(line.startswith("SELISIH") for line in lines):
         lines.insert(0, "OK setiap baris yang dibaca tertulis di keluaran")

@@ -283,6 +283,8 @@ class Finding:
 def make(code: str, *, file: str = "", sheet: str = "", cell: str = "", value=None, **params) -> Finding:
     """A finding of a catalogued type, its message filled from `value` and `params`."""
     kind = CATALOGUE[code]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # an amount read from a cell: 25387373, not 25387373.0
     text_value = "" if value is None else str(value)
     fields = {"value": text_value, **{k: ("" if v is None else v) for k, v in params.items()}}
     return Finding(

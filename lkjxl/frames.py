@@ -205,4 +205,4 @@ def read_frames(paths: list[str | Path], *, expected: str | Path | None = None) 
     """
     from .consolidate import collect
 
-    return collect([Path(p) for p in paths], expected=expected).frames.to_pandas()
+    return collect([Path(p) for p in paths], expected=Path(expected) if expected else None).frames.to_pandas()

@@ -24,6 +24,7 @@ class Merged:
     findings: list[findings.Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     units: list[str] = field(default_factory=list)
+    used: list[str] = field(default_factory=list)  # files whose values were taken (a unit's duplicates are not)
 
 
 def satker_of(meta: dict) -> Satker:
@@ -37,12 +38,28 @@ def satker_of(meta: dict) -> Satker:
     )
 
 
-def merge(datas: list) -> Merged:
-    """Merge readable subbagian files of one satker and template; the caller checks they belong together."""
+def merge(datas: list, prefer: str | None = None) -> Merged:
+    """Merge readable subbagian files of one satker and template; the caller checks they belong together.
+
+    Two files of one unit are never merged silently: both are reported and neither is
+    used, unless `prefer='newest'` takes the one saved last.
+    """
     first = datas[0]
     d = first.definition
-    by_unit = {data.unit.code: data for data in datas if data.unit is not None}
-    merged = Merged(d, satker_of(first.meta), Filling(), files=[x.file for x in datas], units=sorted(by_unit))
+    found: list = []
+    by_unit = _one_per_unit(datas, prefer, found)
+    for data in datas:
+        if data.unit is None:
+            found.append(findings.make("NOT_A_UNIT_FILE", file=data.file, value=data.satker_code))
+    merged = Merged(
+        d,
+        satker_of(first.meta),
+        Filling(),
+        found,
+        files=[x.file for x in datas],
+        units=sorted(by_unit),
+        used=[x.file for x in by_unit.values()],
+    )
     for unit in d.units:
         if unit.code not in by_unit:
             merged.findings.append(findings.make("UNIT_MISSING", file=first.file, value=f"{unit.code} ({unit.name})"))
@@ -51,6 +68,23 @@ def merge(datas: list) -> Merged:
     for (kind, key), (owner, default) in fields.items():
         _take(merged, by_unit, kind, key, owner, default)
     return merged
+
+
+def _one_per_unit(datas: list, prefer: str | None, found: list) -> dict:
+    groups: dict[str, list] = {}
+    for data in datas:
+        if data.unit is not None:
+            groups.setdefault(data.unit.code, []).append(data)
+    chosen = {}
+    for code, group in groups.items():
+        if len(group) == 1:
+            chosen[code] = group[0]
+            continue
+        names = ", ".join(x.file.rsplit("/", 1)[-1] for x in group)
+        found.append(findings.make("DUPLICATE_SUBMISSION", file=group[0].file, value=f"unit {code}", other=names))
+        if prefer == "newest":
+            chosen[code] = max(group, key=lambda x: x.meta.get("modified", ""))
+    return chosen
 
 
 def _fields(d: Definition, rev_owner: str, pk_owner: str) -> dict:

@@ -124,7 +124,14 @@ def _load(path: Path, data: WorkbookData) -> xlsxread.RawBook | None:
     try:
         inspection = safety.inspect(path)
     except safety.Refusal as refusal:
-        data.findings.append(findings.make("UNUSABLE_FILE", file=data.file, reason=refusal.message, hint=refusal.code))
+        data.findings.append(
+            findings.make(
+                "UNUSABLE_FILE",
+                file=data.file,
+                reason=refusal.message,
+                hint="perbaiki atau simpan ulang berkas seperti dijelaskan, lalu kirim ulang",
+            )
+        )
         return None
     try:
         raw = xlsxread.load(path, inspected=True)
@@ -153,6 +160,9 @@ def _meta(raw: xlsxread.RawBook, data: WorkbookData) -> dict[str, str]:
                 value = sheet.cells.get((r, 1))
                 rows[cell.value] = _text(value.value if value else None)
     props = {k: v for k, v in raw.properties.items() if k.startswith("lkjxl_")}
+    if props.get("lkjxl_kind") == "konsolidasi":
+        data.findings.append(findings.make("CONSOLIDATED_WORKBOOK", file=data.file))
+        return {}
     saved = raw.properties.get("modified", "")
     if "lkjxl_template_id" not in rows and "lkjxl_template_id" not in props:
         data.findings.append(findings.make("NOT_LKJXL", file=data.file))

@@ -95,6 +95,7 @@ class Report:
                     "status": "diterima",
                 },
             )
+        sent = {s.satker: s.status for s in self.c.sources if s.satker and s.status != "diterima"}
         for row in self.c.expected:
             if row.get("code") and row["code"] not in seen:
                 seen[row["code"]] = {
@@ -102,7 +103,7 @@ class Report:
                     "nama": row.get("name", ""),
                     "tingkat": row.get("level", ""),
                     "induk": row.get("parent", ""),
-                    "status": "belum ada",
+                    "status": sent.get(row["code"], "belum ada"),  # sent but duplicated/rejected, or never sent
                 }
         return [seen[k] for k in sorted(seen)]
 
@@ -400,13 +401,17 @@ class Report:
                 )
 
     def _bands(self, ws, r1: int, c1: int, r2: int, c2: int) -> None:
+        """Colour bands that follow the scale's own open/closed bounds (90 is 'Cukup', not 'Berhasil')."""
+        corner = f"{col_letter(c1)}{r1 + 1}"
         for band, colour in zip(sorted(self.scale, key=lambda b: -b.lo), BAND_COLOURS, strict=False):
-            fmt = self.wb.add_format({"bg_color": colour})
-            lo = float(band.lo)
-            if band.hi is None:
-                rule = {"type": "cell", "criteria": ">=" if band.lo_incl else ">", "value": lo, "format": fmt}
-            else:
-                rule = {"type": "cell", "criteria": "between", "minimum": lo, "maximum": float(band.hi), "format": fmt}
+            tests = [f"{corner}{'>=' if band.lo_incl else '>'}{band.lo}"]
+            if band.hi is not None:
+                tests.append(f"{corner}{'<=' if band.hi_incl else '<'}{band.hi}")
+            rule = {
+                "type": "formula",
+                "criteria": f"=AND(ISNUMBER({corner}),{','.join(tests)})",
+                "format": self.wb.add_format({"bg_color": colour}),
+            }
             ws.conditional_format(r1, c1, r2, c2, rule)
 
     def anggaran(self) -> None:

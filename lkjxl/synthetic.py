@@ -48,11 +48,11 @@ def _realisasi(ind: Indikator, rng: random.Random, n: int) -> list:
     else:
         final = final.quantize(Decimal("0.01"))
     if ind.rollup is Rollup.SUM:
-        share = final / n
-        return [
-            (share.to_integral_value() if ind.kind is ValueKind.COUNT else share.quantize(Decimal("0.0001")))
-            for _ in range(n)
-        ]
+        if ind.kind is ValueKind.COUNT:  # whole units spread over the periods, summing to the total
+            total = int(final)
+            return [Decimal(total // n + (1 if p < total % n else 0)) for p in range(n)]
+        share = (final / n).quantize(Decimal("0.0001"))
+        return [share] * n
     steps = [final * Decimal(p) / n for p in range(1, n + 1)]
     return [s.to_integral_value() if ind.kind is ValueKind.COUNT else s.quantize(Decimal("0.0001")) for s in steps]
 

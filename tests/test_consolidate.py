@@ -191,13 +191,15 @@ def test_prefer_newest_picks_the_later_save_and_says_so(tmp_path):
     collection = consolidate.collect([tmp_path], workers=1, prefer="newest")
     status = {Path(s.file).name: s.status for s in collection.sources}
     assert status == {"1901.xlsx": "ganda", "1901-revisi.xlsx": "diterima"}
-    assert {row["berkas"] for row in collection.frames.anggaran} == {str(newer)}
+    assert {row["berkas"] for row in collection.frames.anggaran} == {newer.name}
 
 
 def test_a_satker_not_on_the_expected_list_is_rejected(tmp_path):
     write_province(tmp_path / "in", "19", 2, seed=10)
     expected = tmp_path / "satker.csv"
-    expected.write_text("code,name,level,parent\n1901,KPU Kota Uji 1901,kabkota,19\n1903,KPU Kota Uji 1903,kabkota,19\n")
+    expected.write_text(
+        "code,name,level,parent\n1901,KPU Kota Uji 1901,kabkota,19\n1903,KPU Kota Uji 1903,kabkota,19\n"
+    )
     collection = consolidate_to([tmp_path / "in"], tmp_path / "out.xlsx", expected=expected)
     status = {s.satker: s.status for s in collection.sources}
     assert status == {"1901": "diterima", "1902": "ditolak"}
@@ -207,3 +209,36 @@ def test_a_satker_not_on_the_expected_list_is_rejected(tmp_path):
     kel = openpyxl.load_workbook(tmp_path / "out.xlsx")["Kelengkapan"]
     rows = {r[0].value: r[3].value for r in kel.iter_rows(min_row=5) if r[0].value}
     assert rows["1903"] == "belum ada"  # expected but not received: listed, excluded from means
+
+
+def test_two_files_of_one_unit_are_not_merged_silently(tmp_path):
+    fill = synthetic.random_filling(DEF, random.Random(12))
+    satker = DEF.find_satker("1971")
+    for unit in DEF.units:
+        template.write(DEF, satker, tmp_path / f"{unit.code}.xlsx", unit, fill)
+    template.write(DEF, satker, tmp_path / "KUL-kosong.xlsx", DEF.unit("KUL"))  # an empty second KUL file
+    collection = consolidate.collect([tmp_path], workers=1)
+    status = {Path(s.file).name: s.status for s in collection.sources}
+    assert status["KUL.xlsx"] == status["KUL-kosong.xlsx"] == "ganda"
+    assert any(row["kode"] == "DUPLICATE_SUBMISSION" and "KUL" in row["pesan"] for row in collection.frames.temuan)
+
+
+def test_consolidated_input_counts_and_expected_list_apply_per_satker(tmp_path):
+    write_province(tmp_path / "in", "19", 3, seed=13)
+    province = tmp_path / "prov.xlsx"
+    consolidate_to([tmp_path / "in"], province)
+    expected = tmp_path / "satker.csv"
+    expected.write_text("code;name;level;parent\n1901;A;kabkota;19\n1902;B;kabkota;19\n")  # Excel's ';' CSV
+    collection = consolidate.collect([province], workers=1, expected=expected)
+    source = collection.sources[0]
+    assert source.satkers == ["1901", "1902"] and source.rows_read == source.rows_written > 0
+    assert {row["satker"] for row in collection.frames.anggaran} == {"1901", "1902"}
+    assert any(row["kode"] == "WRONG_SATKER" and row["satker"] == "1903" for row in collection.frames.temuan)
+    assert collection.ok
+
+
+def test_a_csv_without_code_column_is_a_usage_error(tmp_path):
+    bad = tmp_path / "satker.csv"
+    bad.write_text("kode,nama\n1901,A\n")
+    with pytest.raises(ValueError, match="code"):
+        consolidate.load_expected(bad)
