@@ -232,7 +232,7 @@ class Expected:
 
     book: Book
     formulas: dict[tuple[str, int, int], str]
-    checks: dict[str, list[tuple[int, int, str | None, object, bool]]]  # (row, col, formula, value, owner_cell)
+    checks: dict[str, list[tuple[int, int, str | None, object, str]]]  # (row, col, formula, value, owner unit)
 
 
 @lru_cache(maxsize=64)
@@ -242,22 +242,37 @@ def _expected(d: Definition, unit: Unit | None) -> Expected:
     book = template.build(d, unit, meta=False)
     full = book if unit is None else template.build(d, None, meta=False)
     satker_inputs = {(s.name, r, c) for s in full.sheets for (r, c), cell in s.cells.items() if cell.input}
+    owners = _row_owners(d, book)
     formulas, checks = {}, {}
     for sheet in book.sheets:
         rows = checks.setdefault(sheet.name, [])
         for (r, c), cell in sorted(sheet.cells.items()):
             if hasattr(cell.value, "excel"):
                 formulas[(sheet.name, r, c)] = text = cell.value.excel(sheet.name)
-                rows.append((r, c, text, None, False))
+                rows.append((r, c, text, None, ""))
             elif cell.input:
                 continue
             elif unit is not None and (sheet.name, r, c) in satker_inputs:
-                rows.append((r, c, None, cell.value, True))
-            elif (
-                sheet.name in TABLES and r >= FIRST_ROW and cell.value not in (None, "") and not _has_token(cell.value)
-            ):
-                rows.append((r, c, None, cell.value, False))
+                rows.append((r, c, None, cell.value, owners.get((sheet.name, r), "unit lain")))
+            elif sheet.name in TABLES and r >= FIRST_ROW and cell.value not in (None, "") and not _has_token(cell.value):
+                rows.append((r, c, None, cell.value, ""))
     return Expected(book, formulas, checks)
+
+
+def _row_owners(d: Definition, book: Book) -> dict[tuple[str, int], str]:
+    """Which unit owns each table row, for messages that name it."""
+    names = book.names
+    owners = {("Realisasi", names["Real_ID"].row1 + n): ind.owner for n, ind in enumerate(d.indikator)}
+    row = names["RA_ID"].row1
+    for ind in d.indikator:
+        for _ in rencana_rows(d, ind.id):
+            owners[("Rencana Aksi", row)] = ind.owner
+            row += 1
+    owners |= {("Anggaran", names["Agr_Kunci"].row1 + n): line.owner for n, line in enumerate(d.budget)}
+    if "Rev_No" in names:
+        rev = names["Rev_No"]
+        owners |= {("Revisi", r): d.budget_owner for r in range(rev.row1, rev.row2 + 1)}
+    return owners
 
 
 def _read_book(raw: xlsxread.RawBook, data: WorkbookData, recompute: bool) -> None:
@@ -522,7 +537,7 @@ def _check_structure(raw, expected: Expected, maps: dict[str, SheetMap], data: W
         if smap is None or smap.raw is None:
             continue
         cells = smap.raw.cells
-        for r, c, formula, value, owner_cell in to_check:
+        for r, c, formula, value, owner in to_check:
             where = smap.where(r, c)
             if where is None:
                 continue
@@ -544,7 +559,7 @@ def _check_structure(raw, expected: Expected, maps: dict[str, SheetMap], data: W
                 )
             elif not _changed(got, value):
                 continue
-            elif owner_cell:
+            elif owner:
                 out.append(
                     findings.make(
                         "NOT_OWNER",
@@ -552,7 +567,7 @@ def _check_structure(raw, expected: Expected, maps: dict[str, SheetMap], data: W
                         sheet=name,
                         cell=a1(*where),
                         value=got.value,
-                        owner="unit lain",
+                        owner=owner,
                         unit=data.unit.code if data.unit else "",
                     )
                 )
