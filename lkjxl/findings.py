@@ -254,6 +254,10 @@ CATALOGUE: dict[str, FindingType] = {
             "satker {value} dikirim lebih dari sekali: {other}",
             "kirim satu berkas per satker",
         ),
+        _t("NOT_A_UNIT_FILE", WARNING, "Bukan berkas subbagian", "berkas satker {value} tidak ikut digabung",
+           "gabungkan hanya berkas subbagian; berkas satker dipakai langsung oleh 'consolidate'"),
+        _t("CONSOLIDATED_WORKBOOK", ERROR, "Berkas konsolidasi",
+           "ini buku kerja konsolidasi, bukan buku kerja satker", "gunakan sebagai masukan 'lkjxl consolidate'"),
         _t(
             "SATKER_MISSING",
             WARNING,

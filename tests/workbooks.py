@@ -40,11 +40,15 @@ def parse_table(table: str) -> list[tuple[str, str, object]]:
     return rows
 
 
+class Text(str):
+    """A quoted table value: written as text even when it starts with '='."""
+
+
 def _value(text: str):
     if text == "∅":
         return None
     if len(text) >= 2 and text[0] == text[-1] == '"':
-        return text[1:-1]
+        return Text(text[1:-1])
     if text.startswith("="):
         return text
     try:
@@ -58,8 +62,8 @@ def edit(path: Path, table: str, out: Path | None = None) -> Path:
     wb = openpyxl.load_workbook(path)
     for sheet, cell, value in parse_table(table):
         target = wb[sheet][cell]
-        target.value = value
-        if isinstance(value, str) and not value.startswith("="):
+        target.value = str(value) if isinstance(value, Text) else value
+        if isinstance(value, Text):
             target.data_type = "s"
     out = out or path
     wb.save(out)
