@@ -27,7 +27,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "tests")]
 
 from templates import machine, national_satkers, satker_definition  # noqa: E402
 
-from lkjxl import consolidate, definition, reader, report_xlsx, synthetic, template  # noqa: E402
+from lkjxl import definition, reader, synthetic, template  # noqa: E402
 
 ROWS: list[tuple[str, str, str]] = []
 
@@ -149,19 +149,29 @@ def main() -> None:
     d = bench_definition()
     book = template.build(d)
     formulas_n = sum(1 for s in book.sheets for c in s.cells.values() if hasattr(c.value, "excel"))
-    row("definition", f"{len(d.indikator)} ind / {sum(b.is_leaf for b in d.budget)} lines",
-        f"{formulas_n} formula cells per workbook")
+    row(
+        "definition",
+        f"{len(d.indikator)} ind / {sum(b.is_leaf for b in d.budget)} lines",
+        f"{formulas_n} formula cells per workbook",
+    )
     paths = ensure_workbooks(args.workdir, max(sizes))
 
     print("\ntemplate generation")
     with tempfile.TemporaryDirectory() as tmp:
-        satkers = national_satkers()[:max(sizes)]
+        satkers = national_satkers()[: max(sizes)]
         rendered_s, rendered = timed(template.render, d)
         row("render (once per definition and unit)", f"{rendered_s * 1000:.0f} ms")
         for n in sizes:
-            seconds, _ = timed(lambda n=n: [template.save_bytes(template.stamp(rendered, s), Path(tmp) / f"{s.code}.xlsx")
-                                            for s in satkers[:n]])
-            row(f"templates for {n} satker (stamp + write)", f"{seconds:.2f} s", f"{n / (seconds + rendered_s):.0f} workbooks/s incl. render")
+            seconds, _ = timed(
+                lambda n=n: [
+                    template.save_bytes(template.stamp(rendered, s), Path(tmp) / f"{s.code}.xlsx") for s in satkers[:n]
+                ]
+            )
+            row(
+                f"templates for {n} satker (stamp + write)",
+                f"{seconds:.2f} s",
+                f"{n / (seconds + rendered_s):.0f} workbooks/s incl. render",
+            )
 
     print("\ncheck (read + validate + recompute every formula)")
     reader.read(paths[0])  # warm: the definition's expected workbook is prepared once per template
@@ -183,7 +193,11 @@ def main() -> None:
         if hasattr(recalc, "recalc_many"):
             for n in sizes[1:]:
                 seconds, _ = timed(recalc.recalc_many, paths[:n])
-                row(f"recalc {n} workbooks (shapes stacked)", f"{seconds:.2f} s", "target ≤ 3 s for 552" if n == 552 else "")
+                row(
+                    f"recalc {n} workbooks (shapes stacked)",
+                    f"{seconds:.2f} s",
+                    "target ≤ 3 s for 552" if n == 552 else "",
+                )
         if not args.skip_baselines:
             naive = naive_formulas(paths[0])
             row("baseline: naive formulas, 1 workbook", f"{naive:.2f} s", f"lkjxl recalc is {naive / warm:.0f}× faster")
@@ -194,21 +208,34 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             result = consolidation_subprocess(paths[:n], Path(tmp) / f"kons-{n}.xlsx")
-            row(f"consolidate {n} satker", f"{result['total']:.2f} s",
+            row(
+                f"consolidate {n} satker",
+                f"{result['total']:.2f} s",
                 f"read {result['read']:.1f} s, write {result['write']:.1f} s, peak {result['rss_mb']:.0f} MB, "
-                f"reconciliation {'OK' if result['ok'] else 'FAILED'}" + (" (target ≤ 15 s, ≤ 1 GB)" if n == 552 else ""))
+                f"reconciliation {'OK' if result['ok'] else 'FAILED'}"
+                + (" (target ≤ 15 s, ≤ 1 GB)" if n == 552 else ""),
+            )
 
     if not args.skip_baselines:
         print("\nbaselines a user would otherwise use")
         n = min(14, len(paths))
         seconds = openpyxl_full(paths[:n])
-        row(f"openpyxl full load ×2 (formulas + values), {n}", f"{seconds:.2f} s", f"{seconds / n * 1000:.0f} ms per workbook, reading only")
+        row(
+            f"openpyxl full load ×2 (formulas + values), {n}",
+            f"{seconds:.2f} s",
+            f"{seconds / n * 1000:.0f} ms per workbook, reading only",
+        )
         with tempfile.TemporaryDirectory() as tmp:
             lo = libreoffice_batch(paths[:n], Path(tmp))
-        row(f"LibreOffice batch recalculation, {n}", f"{lo:.2f} s" if lo else "n/a",
-            f"{lo / n * 1000:.0f} ms per workbook" if lo else "soffice not installed")
-    print(f"\npeak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; "
-          f"cores: {os.cpu_count()}")
+        row(
+            f"LibreOffice batch recalculation, {n}",
+            f"{lo:.2f} s" if lo else "n/a",
+            f"{lo / n * 1000:.0f} ms per workbook" if lo else "soffice not installed",
+        )
+    print(
+        f"\npeak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; "
+        f"cores: {os.cpu_count()}"
+    )
 
 
 if __name__ == "__main__":

@@ -99,6 +99,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--json", type=Path, required=True, metavar="OUT")
     r.set_defaults(run=_cmd_read)
 
+    rc = sub.add_parser("recalc", help="hitung ulang semua rumus buku kerja .xlsx apa pun")
+    rc.add_argument("file", type=Path, metavar="FILE")
+    rc.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.xlsx")
+    rc.set_defaults(run=_cmd_recalc)
+
     f = sub.add_parser("findings", help="daftar kode temuan")
     f.add_argument("--markdown", action="store_true", help="dalam Markdown (docs/findings.md)")
     f.set_defaults(run=_cmd_findings)
@@ -266,6 +271,19 @@ def _cmd_read(args) -> int:
     if any(f.code in UNUSABLE for f in data.findings):
         return 2
     return 1 if any(f.severity == "error" for f in data.findings) else 0
+
+
+def _cmd_recalc(args) -> int:
+    from .recalc import run_cli
+
+    if not args.file.is_file():
+        raise UsageError(f"berkas '{args.file}' tidak ditemukan")
+    if args.output.resolve() == args.file.resolve():
+        raise UsageError("berkas keluaran harus berbeda dari masukan (masukan tidak pernah diubah)")
+    code, lines = run_cli(args.file, args.output)
+    for line in lines:
+        print(line)
+    return code
 
 
 def _cmd_findings(args) -> int:

@@ -254,7 +254,9 @@ def _expected(d: Definition, unit: Unit | None) -> Expected:
                 continue
             elif unit is not None and (sheet.name, r, c) in satker_inputs:
                 rows.append((r, c, None, cell.value, owners.get((sheet.name, r), "unit lain")))
-            elif sheet.name in TABLES and r >= FIRST_ROW and cell.value not in (None, "") and not _has_token(cell.value):
+            elif (
+                sheet.name in TABLES and r >= FIRST_ROW and cell.value not in (None, "") and not _has_token(cell.value)
+            ):
                 rows.append((r, c, None, cell.value, ""))
     return Expected(book, formulas, checks)
 

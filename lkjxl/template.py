@@ -58,7 +58,9 @@ class Context:
         return f"{self.identity['name']}{unit} — Tahun {self.definition.year}"
 
 
-def build(definition: Definition, unit: Unit | None = None, filling: Filling | None = None, *, meta: bool = True) -> Book:
+def build(
+    definition: Definition, unit: Unit | None = None, filling: Filling | None = None, *, meta: bool = True
+) -> Book:
     """The in-memory workbook with identity tokens; `filling` puts operator values into input cells.
 
     `meta=False` leaves out the _Meta sheet (and its fingerprint), which readers do not need.
@@ -115,8 +117,13 @@ def render(definition: Definition, unit: Unit | None = None, filling: Filling | 
 
 def stamp(rendered: Rendered, satker: Satker) -> bytes:
     """Put a satker's identity into a rendered workbook: only the identity parts are compressed again."""
-    values = {"code": satker.code, "name": satker.name, "level": satker.level.value,
-              "parent": satker.parent or "", "city": satker.city}
+    values = {
+        "code": satker.code,
+        "name": satker.name,
+        "level": satker.level.value,
+        "parent": satker.parent or "",
+        "city": satker.city,
+    }
     out = io.BytesIO(rendered.base)
     out.seek(0, io.SEEK_END)
     with zipfile.ZipFile(out, "a") as target:
@@ -225,8 +232,10 @@ def _meta(ctx: Context) -> None:
     sheet.visibility = "very_hidden"
     sheet.widths = {0: 28, 1: 70}
     rows = [*meta.items()]
-    rows += [(f"{DEFINITION_KEY}{n + 1}", text[i : i + DEFINITION_CHUNK])
-             for n, i in enumerate(range(0, len(text), DEFINITION_CHUNK))]
+    rows += [
+        (f"{DEFINITION_KEY}{n + 1}", text[i : i + DEFINITION_CHUNK])
+        for n, i in enumerate(range(0, len(text), DEFINITION_CHUNK))
+    ]
     for row, (key, value) in enumerate(rows):
         sheet.put(row, 0, key)
         sheet.put(row, 1, str(value))

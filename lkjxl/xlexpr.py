@@ -213,6 +213,10 @@ def _number(v):
         return VALUE
 
 
+def _is_num(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
 def _rank(v):
     """Excel's cross-type ordering: numbers < text < booleans."""
     if isinstance(v, bool):
@@ -222,11 +226,16 @@ def _rank(v):
     return (0, v)
 
 
+_APPROX = 2.0**-48  # Excel and LibreOffice treat numbers this close as equal in comparisons
+
+
 def _compare(op: str, a, b) -> bool:
     if a is None:
         a = "" if isinstance(b, str) else 0.0
     if b is None:
         b = "" if isinstance(a, str) else 0.0
+    if _is_num(a) and _is_num(b) and a != b and abs(a - b) <= _APPROX * max(abs(a), abs(b)):
+        b = a  # 100.00000000000001 > 100 is FALSE in a spreadsheet
     x, y = _rank(a), _rank(b)
     return {"=": x == y, "<>": x != y, ">": x > y, ">=": x >= y, "<": x < y, "<=": x <= y}[op]
 

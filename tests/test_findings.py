@@ -28,8 +28,10 @@ def test_messages_fill_their_parameters():
 
 
 def test_table_and_json_carry_every_finding():
-    found = [findings.make("NOT_A_NUMBER", file="x/a.xlsx", sheet="Realisasi", cell="J7", value="sudah"),
-             findings.make("TEXT_NUMBER", file="x/a.xlsx", sheet="Realisasi", cell="J8", value="85,5%", read="0.855")]
+    found = [
+        findings.make("NOT_A_NUMBER", file="x/a.xlsx", sheet="Realisasi", cell="J7", value="sudah"),
+        findings.make("TEXT_NUMBER", file="x/a.xlsx", sheet="Realisasi", cell="J8", value="85,5%", read="0.855"),
+    ]
     text = findings.table(found)
     assert "Realisasi!J7" in text and "Realisasi!J8" in text
     assert text.index("NOT_A_NUMBER") < text.index("TEXT_NUMBER")  # errors first

@@ -29,12 +29,15 @@ def formulas_in(path: Path) -> list[str]:
 
 def test_operator_text_starting_with_equals_is_text_in_every_output(tmp_path):
     wb = filled(tmp_path / "isi.xlsx")
-    edit(wb, f"""
+    edit(
+        wb,
+        f"""
     | sheet     | cell | value            |
     | Realisasi | AD7  | "{INJECTION.replace('"', "'")}" |
     | Realisasi | AE7  | "+1+1"           |
     | Realisasi | AF7  | "@SUM(A1:A2)"    |
-    """)
+    """,
+    )
     data = reader.read(wb)
     notes = data.filling.notes["SS01.IK02"]
     assert notes["hambatan"].startswith("=HYPERLINK") and notes["solusi"] == "+1+1"
