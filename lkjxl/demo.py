@@ -103,7 +103,7 @@ def _recalc(paths: list[Path], outdir: Path) -> str:
         return ""
     outdir.mkdir(parents=True, exist_ok=True)
     done = [recalc_file(p, outdir / p.name) for p in paths]
-    return f"{len(done)} berkas dihitung ulang dengan 'formulas'"
+    return f"{len(done)} berkas: semua rumus dihitung ulang, nilai tersimpan diperbarui"
 
 
 def _merge(paths: list[Path], outdir: Path) -> str:
