@@ -15,13 +15,30 @@ FILLS = {ERROR: "FFC7CE", WARNING: "FFEB9C", "info": "DDEBF7"}
 SHEET = "Temuan"
 
 
+def _anchor(ws, cell: str):
+    """The cell that can carry the note: a cell inside a merged range gives way to its top-left."""
+    from openpyxl.cell.cell import MergedCell
+
+    target = ws[cell]
+    if isinstance(target, MergedCell):
+        for rng in ws.merged_cells.ranges:
+            if target.coordinate in rng:
+                return ws.cell(rng.min_row, rng.min_col)
+    return target
+
+
 def annotate(source: Path, found: list[Finding], target: Path) -> Path:
     """Write `target`: a copy of `source` with highlighted cells, comments and a Temuan sheet."""
     import openpyxl
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
 
-    wb = openpyxl.load_workbook(source)
+    try:
+        wb = openpyxl.load_workbook(source)
+    except Exception:  # noqa: BLE001 - a file openpyxl cannot open still gets its findings listed
+        wb = openpyxl.Workbook()
+        wb.active.title = "Catatan"
+        wb.active["A1"] = f"Salinan {source.name} tidak dapat dibuat; temuan tercantum di sheet {SHEET}."
     by_cell: dict[tuple[str, str], list[Finding]] = {}
     for f in found:
         if f.sheet in wb.sheetnames and f.cell:
@@ -30,8 +47,8 @@ def annotate(source: Path, found: list[Finding], target: Path) -> Path:
         worst = min(items, key=lambda f: {ERROR: 0, WARNING: 1}.get(f.severity, 2))
         ws = wb[sheet]
         try:
-            target_cell = ws[cell]
-        except (ValueError, KeyError):
+            target_cell = _anchor(ws, cell)
+        except (ValueError, KeyError, IndexError):
             continue
         target_cell.fill = PatternFill("solid", fgColor=FILLS[worst.severity])
         text = "\n".join(f"[{f.code}] {f.message}\n→ {f.fix}" for f in items)

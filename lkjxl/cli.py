@@ -243,7 +243,14 @@ def _cmd_check(args) -> int:
         everything.extend(data.findings)
         unusable |= any(f.code in UNUSABLE for f in data.findings)
         if args.annotate and data.findings and not any(f.code == "UNUSABLE_FILE" for f in data.findings):
-            annotate(path, data.findings, args.annotate / f"{path.stem}-temuan.xlsx")
+            try:
+                annotate(path, data.findings, args.annotate / f"{path.stem}-temuan.xlsx")
+            except Exception as exc:  # noqa: BLE001 - a copy we cannot annotate never stops the check
+                print(
+                    f"peringatan: salinan bertanda {path.name} tidak dapat dibuat ({exc.__class__.__name__}); "
+                    "temuan tetap tercantum di bawah",
+                    file=sys.stderr,
+                )
     if sys.stderr.isatty():
         sys.stderr.write("\n")
     print(findings.table(everything) if everything else "Tidak ada temuan.")

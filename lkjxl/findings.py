@@ -298,6 +298,20 @@ CATALOGUE: dict[str, FindingType] = {
             "tidak perlu tindakan",
         ),
         _t(
+            "SHEET_RENAMED",
+            WARNING,
+            "Nama sheet berubah",
+            "sheet '{expected}' ditemukan dengan nama '{value}'",
+            "kembalikan nama sheet '{expected}'",
+        ),
+        _t(
+            "FORMULA_IN_INPUT",
+            WARNING,
+            "Rumus di sel isian",
+            "sel isian berisi rumus {value}; dibaca: {read}",
+            "ketik nilainya saja; rumus di sel isian tidak diperiksa",
+        ),
+        _t(
             "NOT_A_UNIT_FILE",
             WARNING,
             "Bukan berkas subbagian",

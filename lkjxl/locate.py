@@ -66,6 +66,15 @@ def _name_column(raw: RawBook, name: str, sheet: str) -> tuple[int, int, int] | 
     return c1, r1, r2
 
 
+def _header_agrees(raw: RawSheet, found: tuple[int, int, int], label) -> bool:
+    """A name is trusted only if the column it points at carries the expected header
+    (a name left behind when cells moved points at a valid but wrong column)."""
+    col, first, _ = found
+    cell = raw.cells.get((first - 1, col))
+    text = cell.value if cell is not None else None
+    return not isinstance(label, str) or (isinstance(text, str) and text.strip().lower() == label.strip().lower())
+
+
 def _header_columns(raw: RawSheet, labels: dict[int, str]) -> dict[int, int]:
     """Columns found by their header text in the first rows of the sheet."""
     wanted = {text.strip().lower(): col for col, text in labels.items() if isinstance(text, str)}
@@ -79,13 +88,46 @@ def _header_columns(raw: RawSheet, labels: dict[int, str]) -> dict[int, int]:
     return {}
 
 
+def _labels(sheet: Sheet) -> set[str]:
+    """The header texts that identify a sheet whatever it is called."""
+    return {
+        cell.value.strip().lower()
+        for (r, _), cell in sheet.cells.items()
+        if r == HEADER_ROW and isinstance(cell.value, str) and cell.value.strip()
+    }
+
+
+def _score(raw_sheet: RawSheet, labels: set[str]) -> int:
+    found = {
+        cell.value.strip().lower()
+        for (r, _), cell in raw_sheet.cells.items()
+        if r <= HEADER_ROW + 10 and isinstance(cell.value, str)
+    }
+    return len(labels & found)
+
+
+def _find_sheet(raw: RawBook, sheet: Sheet) -> RawSheet | None:
+    """The file's sheet for an expected one: by name when its headers agree, else by its headers
+    (operators rename sheets; sheets can be swapped)."""
+    labels = _labels(sheet)
+    same = raw.sheets.get(sheet.name)
+    if len(labels) < 3 or (same is not None and _score(same, labels) * 2 >= len(labels)):
+        return same
+    best = max(raw.sheets.values(), key=lambda s: _score(s, labels), default=None)
+    return best if best is not None and _score(best, labels) * 2 >= len(labels) else None
+
+
 def map_sheet(raw: RawBook, expected: Book, sheet: Sheet, file: str, out: list) -> SheetMap:
     """Locate one expected sheet in the file, adding findings for what had to be guessed."""
-    raw_sheet = raw.sheets.get(sheet.name)
+    raw_sheet = _find_sheet(raw, sheet)
     result = SheetMap(sheet.name, raw_sheet)
     if raw_sheet is None:
         out.append(findings.make("SHEET_MISSING", file=file, sheet=sheet.name, sheet_name=sheet.name))
         return result
+    if raw_sheet.name != sheet.name:
+        out.append(
+            findings.make("SHEET_RENAMED", file=file, sheet=raw_sheet.name, value=raw_sheet.name, expected=sheet.name)
+        )
     if sheet.name not in TABLES:
         return result
     prefix, key = TABLES[sheet.name]
@@ -93,10 +135,15 @@ def map_sheet(raw: RawBook, expected: Book, sheet: Sheet, file: str, out: list) 
     by_label = None
     broken = []
     for name, rng in expected.names.items():
-        if rng.sheet != sheet.name or not name.startswith(prefix + "_") or rng.col1 != rng.col2:
-            continue
+        if (
+            rng.sheet != sheet.name
+            or not name.startswith(prefix + "_")
+            or rng.col1 != rng.col2
+            or rng.row1 != FIRST_ROW
+        ):
+            continue  # only the table's column names place columns
         found = _name_column(raw, name, sheet.name)
-        if found is not None:
+        if found is not None and _header_agrees(raw_sheet, found, headers.get(rng.col1)):
             result.cols[rng.col1] = found[0]
             continue
         broken.append(name)

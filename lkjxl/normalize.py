@@ -36,6 +36,8 @@ __all__ = [
     "parse_percent", "parse_value",
 ]  # fmt: skip
 
+MONEY_MAX = Decimal(10) ** 15  # doubles hold integers exactly only up to about 9×10^15; Excel shows 15 digits
+
 ERROR_CODES = frozenset({
     "NOT_A_NUMBER", "NOT_INTEGER", "NEGATIVE", "UNIT_MISMATCH", "NOT_A_GRADE",
     "BAD_NIP", "BAD_DATE", "BAD_CODE",
@@ -239,6 +241,8 @@ def parse_money(v: object, *, allow_negative: bool = False) -> Parsed:
         notes = [*notes, "TEXT_NUMBER", *more]
     if x != x.to_integral_value():
         return _error("NOT_INTEGER", f"{x} bukan rupiah bulat", notes)
+    if abs(x) >= MONEY_MAX:
+        return _error("NOT_INTEGER", f"{x} melebihi batas rupiah yang tepat di Excel (15 digit)", notes)
     if x < 0 and not allow_negative:
         return _error("NEGATIVE", f"nominal negatif ({int(x)})", notes)
     return _ok(int(x), notes, reading)

@@ -308,26 +308,42 @@ class _Inputs:
         where = self.maps[sheet].where(row, col)
         if where is None:
             return None, ""
-        raw_sheet = self.raw.sheets[sheet]
-        return raw_sheet.cells.get(where), a1(*where)
+        return self.maps[sheet].raw.cells.get(where), a1(*where)
 
     def value(self, sheet: str, row: int, col: int, parse, what: tuple, **kw):
         cell, addr = self.cell(sheet, row, col)
+        key = (sheet, row, col)
+        smap = self.maps[sheet]
+        sheet = smap.raw.name if smap.raw is not None else sheet  # findings name the sheet as the file has it
         self.data.cells[what] = f"{sheet}!{addr}"
         raw = cell.value if cell is not None else None
+        as_typed = raw  # what Excel computes with: a date is its serial number
+        if cell is not None and cell.formula is not None:
+            self._formula_input(cell, sheet, addr)
         if cell is not None and isinstance(raw, float) and self.raw.style(cell).date:
             raw = _excel_date(raw)
         parsed = parse(raw, **kw) if kw else parse(raw)
         self._report(parsed, raw, sheet, addr)
         value = None if parsed.missing or parsed.error else parsed.value
-        self.inputs[(sheet, row, col)] = MONTH_MARK if value is True else value
-        if (
-            raw not in (None, "")
-            and value is not True
-            and (value is None or (isinstance(raw, str) and not isinstance(value, str)))
-        ):
-            self.as_typed[(sheet, row, col)] = raw  # Excel computes with what was typed, refused or not
+        self.inputs[key] = MONTH_MARK if value is True else value
+        typed_text = isinstance(as_typed, str) and not isinstance(value, str)
+        if as_typed not in (None, "") and value is not True and (value is None or typed_text):
+            self.as_typed[key] = as_typed  # Excel computes with what was typed, refused or not
         return value
+
+    def _formula_input(self, cell, sheet: str, addr: str) -> None:
+        """A formula typed into an input cell: its cached value is used, and said; none cached is an error."""
+        missing = cell.value in (None, "")
+        self.data.findings.append(
+            findings.make(
+                "FORMULA_IN_INPUT",
+                file=self.data.file,
+                sheet=sheet,
+                cell=addr,
+                value="=" + cell.formula,
+                read="tidak ada (rumus tanpa nilai tersimpan)" if missing else _show(cell.value),
+            )
+        )
 
     def _report(self, parsed, raw, sheet: str, addr: str) -> None:
         file = self.data.file
@@ -538,7 +554,7 @@ def _check_structure(raw, expected: Expected, maps: dict[str, SheetMap], data: W
         smap = maps.get(name)
         if smap is None or smap.raw is None:
             continue
-        cells = smap.raw.cells
+        cells, shown = smap.raw.cells, smap.raw.name  # findings name the sheet as the file has it
         for r, c, formula, value, owner in to_check:
             where = smap.where(r, c)
             if where is None:
@@ -551,7 +567,7 @@ def _check_structure(raw, expected: Expected, maps: dict[str, SheetMap], data: W
                     got,
                     data.recomputed.get(key),
                     excel_view.get(key) if excel_view else None,
-                    name,
+                    shown,
                     r,
                     c,
                     where,
@@ -561,12 +577,12 @@ def _check_structure(raw, expected: Expected, maps: dict[str, SheetMap], data: W
                 )
             elif not _changed(got, value):
                 continue
-            elif owner:
+            elif owner and got is not None:
                 out.append(
                     findings.make(
                         "NOT_OWNER",
                         file=data.file,
-                        sheet=name,
+                        sheet=shown,
                         cell=a1(*where),
                         value=got.value,
                         owner=owner,
@@ -579,7 +595,7 @@ def _check_structure(raw, expected: Expected, maps: dict[str, SheetMap], data: W
                     findings.make(
                         code,
                         file=data.file,
-                        sheet=name,
+                        sheet=shown,
                         cell=a1(*where),
                         value=got.value if got else None,
                         expected=_show(value),
@@ -605,7 +621,9 @@ def _inserted_rows(smap: SheetMap, data: WorkbookData) -> None:
         if values:
             shown = "; ".join(f"{a1(row, c)}={v}" for c, v in values[:6])
             data.findings.append(
-                findings.make("ROW_INSERTED", file=data.file, sheet=smap.name, cell=a1(row, values[0][0]), value=shown)
+                findings.make(
+                    "ROW_INSERTED", file=data.file, sheet=smap.raw.name, cell=a1(row, values[0][0]), value=shown
+                )
             )
 
 
@@ -666,12 +684,23 @@ def _is_number(x) -> bool:
 
 
 def _excel_date(serial: float):
-    """A date-formatted cell's serial number as the date it shows (1900 system)."""
-    from datetime import date, timedelta
+    """A date- or time-formatted cell's serial number as what it shows (1900 system).
 
-    if not 1 <= serial < 2958466:
+    Excel counts a fictitious 29 Feb 1900 (serial 60), so serials before it are one day
+    later than the plain count; a serial below 1 is a time of day, never an amount.
+    """
+    from datetime import date, datetime, time, timedelta
+
+    if 0 <= serial < 1:
+        seconds = round(serial * 86400)
+        return time(min(seconds // 3600, 23), seconds // 60 % 60, seconds % 60)
+    if not 1 <= serial < 2958466 or int(serial) == 60:
         return serial
-    return date(1899, 12, 30) + timedelta(days=int(serial))
+    day = date(1899, 12, 31 if serial < 60 else 30) + timedelta(days=int(serial))
+    fraction = serial - int(serial)
+    if fraction:
+        return datetime.combine(day, time()) + timedelta(seconds=round(fraction * 86400))
+    return day
 
 
 __all__ = ["read", "Registry", "WorkbookData", "FIRST_ROW", "ValueKind"]

@@ -193,6 +193,8 @@ def display(x: Decimal | None, mode: str, decimals: int) -> Decimal | None:
 def _excel(x: float, n: int, rounding: str) -> float:
     if not math.isfinite(x):
         raise ValueError(f"Excel has no {x!r}")
+    if abs(x) >= 1e15 * 10.0**-n:  # no digit left to round at n decimals: the value as it is
+        return x
     snapped = Decimal(format(x, ".15g"))
     return float(snapped.quantize(Decimal(1).scaleb(-n), rounding=rounding, context=_WORK)) + 0.0
 

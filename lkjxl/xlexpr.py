@@ -208,9 +208,10 @@ def _number(v):
     if isinstance(v, int | float):
         return float(v)
     try:
-        return float(str(v))
+        number = float(str(v))
     except ValueError:
         return VALUE
+    return number if math.isfinite(number) else VALUE  # 'nan', 'inf', '1E+400' are text to Excel
 
 
 def _is_num(v) -> bool:

@@ -27,7 +27,15 @@ NS = {
 }
 M = "{{{}}}".format(NS["m"])
 _CELL = re.compile(r"([A-Z]{1,3})(\d+)")
-_DATE_FORMATS = {14, 15, 16, 17, 22}
+_DATE_FORMATS = {14, 15, 16, 17, 18, 19, 20, 21, 22, 45, 46, 47}  # built-in date and time formats
+
+
+def _is_date_format(code: str) -> bool:
+    """Whether a custom number format shows a date or a time (d, y, h, s outside quotes)."""
+    section = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code.split(";")[0])
+    return "#" not in section and "0" not in section and bool(re.search(r"[dyhs]", section, re.I))
+
+
 _PERCENT_FORMATS = {9, 10}
 
 
@@ -156,8 +164,7 @@ def _styles(z: zipfile.ZipFile) -> list[Style]:
                 Style(
                     locked=locked,
                     percent=fmt in _PERCENT_FORMATS or "%" in code,
-                    date=fmt in _DATE_FORMATS
-                    or bool(re.search(r"(?<![\"\\\\])[dy]", code.split(";")[0]) and "#" not in code),
+                    date=fmt in _DATE_FORMATS or _is_date_format(code),
                 )
             )
     return styles

@@ -157,6 +157,18 @@ def test_renamed_sheet_is_reported_and_the_rest_still_read(wb, tmp_path):
     book["Revisi"].title = "Revisi DIPA"
     book.save(wb)
     data = reader.read(wb)
+    assert ("SHEET_RENAMED", "Revisi DIPA", "") in codes_at(data)  # found by its headers, not its name
+    assert len(data.filling.realisasi) == len(DEF.indikator)
+    assert data.filling.revisions and data.cells[("revisi", 1, "tanggal")].startswith("Revisi DIPA!")
+
+
+def test_a_deleted_sheet_is_reported_and_the_rest_still_read(wb):
+    import openpyxl
+
+    book = openpyxl.load_workbook(wb)
+    del book["Revisi"]
+    book.save(wb)
+    data = reader.read(wb)
     assert ("SHEET_MISSING", "Revisi", "") in codes_at(data)
     assert len(data.filling.realisasi) == len(DEF.indikator)
 
