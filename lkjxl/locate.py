@@ -117,6 +117,22 @@ def _find_sheet(raw: RawBook, sheet: Sheet) -> RawSheet | None:
     return best if best is not None and _score(best, labels) * 2 >= len(labels) else None
 
 
+ANCHORS = ("PIHAK PERTAMA", "PIHAK KEDUA")  # the PK signature block, which rows inserted above move
+
+
+def _anchor_block(sheet: Sheet, result: SheetMap) -> None:
+    """Rows from an anchor label down follow that label wherever it now is in the file."""
+    for (r, c), cell in sorted(sheet.cells.items()):
+        if cell.value not in ANCHORS:
+            continue
+        hits = [row for (row, col), got in result.raw.cells.items() if col == c and got.value == cell.value]
+        if len(hits) == 1 and hits[0] != r:
+            delta = hits[0] - r
+            last = max(row for row, _ in sheet.cells)
+            result.rows.update({row: row + delta for row in range(r - 2, last + 1)})
+        return
+
+
 def map_sheet(raw: RawBook, expected: Book, sheet: Sheet, file: str, out: list) -> SheetMap:
     """Locate one expected sheet in the file, adding findings for what had to be guessed."""
     raw_sheet = _find_sheet(raw, sheet)
@@ -129,6 +145,7 @@ def map_sheet(raw: RawBook, expected: Book, sheet: Sheet, file: str, out: list) 
             findings.make("SHEET_RENAMED", file=file, sheet=raw_sheet.name, value=raw_sheet.name, expected=sheet.name)
         )
     if sheet.name not in TABLES:
+        _anchor_block(sheet, result)
         return result
     prefix, key = TABLES[sheet.name]
     headers = {c: cell.value for (r, c), cell in sheet.cells.items() if r == HEADER_ROW}
