@@ -206,7 +206,7 @@ def _number(v):
     if isinstance(v, bool):
         return float(v)
     if isinstance(v, int | float):
-        return float(v)
+        return float(v) if math.isfinite(v) else VALUE  # a NaN in a file's XML is no number Excel has
     try:
         number = float(str(v))
     except ValueError:

@@ -12,6 +12,7 @@ caller already did. defusedxml would do the same job 2.4× slower per part.
 
 from __future__ import annotations
 
+import math
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -213,6 +214,8 @@ def _store(sheet: RawSheet, row: int, col: int, kind: str, text, inline, formula
             value = float(text) if text is not None else None
         except ValueError:
             value = text
+        if isinstance(value, float) and not math.isfinite(value):
+            value = text  # 'NaN'/'INF' in the XML: no number Excel has, kept as the text it is
     if value is None and formula is None and style is None:
         return
     sheet.cells[(row, col)] = RawCell(value, formula, int(style or 0), kind == "e")
