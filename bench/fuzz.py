@@ -371,8 +371,7 @@ class Case:
         """Record a value written at `place`; `shows` is what Excel shows there when the file
         cannot tell (a formula saved without its result, a raw XML value)."""
         self.written.append((place, len(self.moves), how))
-        if shows is not None:
-            self.shows.append((place, len(self.moves), shows))
+        self.shows.append((place, len(self.moves), shows))  # None: the file tells, as a later write decides
         self.log.append(f"{_a1(place)} = {value!r}"[:160])
 
 

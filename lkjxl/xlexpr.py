@@ -22,7 +22,7 @@ class XLError(str):
     """An Excel error value such as #DIV/0!; a str so writers can cache it as text."""
 
 
-DIV0, NA, VALUE = XLError("#DIV/0!"), XLError("#N/A"), XLError("#VALUE!")
+DIV0, NA, VALUE, NUM = XLError("#DIV/0!"), XLError("#N/A"), XLError("#VALUE!"), XLError("#NUM!")
 
 
 @lru_cache(maxsize=4096)
@@ -182,13 +182,10 @@ class Op(Expr):
             return x
         if isinstance(y, XLError):
             return y
-        if self.op == "+":
-            return x + y
-        if self.op == "-":
-            return x - y
-        if self.op == "*":
-            return x * y
-        return DIV0 if y == 0 else x / y
+        if self.op == "/" and y == 0:
+            return DIV0
+        result = {"+": x + y, "-": x - y, "*": x * y}[self.op] if self.op != "/" else x / y
+        return result if math.isfinite(result) else NUM  # Excel's overflow is #NUM!, never infinity
 
 
 def _scalar(v):

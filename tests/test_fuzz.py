@@ -61,6 +61,12 @@ def _nan_text_in_annual_realisasi(tmp: Path) -> None:
     _read_raises_nothing(edit(filled(tmp / "a.xlsx"), '| Realisasi | V7 | "nan" |'))
 
 
+def _near_max_number_in_annual_realisasi(tmp: Path) -> None:
+    """1e308 × 100 overflows a double: Excel gives #NUM!, lkjxl must not raise."""
+    _read_raises_nothing(edit(filled(tmp / "a.xlsx"), "| Realisasi | V7 | 1e308 |"))
+    _read_raises_nothing(edit(filled(tmp / "b.xlsx"), '| Realisasi | V7 | "1E+308" |'))
+
+
 def _owner_cell_merged_away(tmp: Path) -> None:
     """A 3×3 merge leaves no <c> for its centre; here the centre is a KUL row's unit in a PDI file."""
     path = filled(tmp / "pdi.xlsx", unit="PDI")
@@ -135,6 +141,7 @@ REGRESSIONS: dict[str, Callable[[Path], None]] = {
     "date-compared-with-number": _date_in_exact_count,
     "huge-number-rounded": _huge_number_in_annual_realisasi,
     "nan-text-rounded": _nan_text_in_annual_realisasi,
+    "overflow-rounded": _near_max_number_in_annual_realisasi,
     "owner-cell-missing": _owner_cell_merged_away,
     "annotate-merged-cell": _annotate_on_merged_cell,
     "annotate-unloadable": _annotate_without_shared_strings,

@@ -53,7 +53,18 @@ REGRESSIONS = {
     "huge-number-rounded": ("Realisasi!V7", 1e40),  # decimal.InvalidOperation in rules._excel
     "nan-text-rounded": ("Realisasi!V7", "nan"),  # ValueError('Excel has no nan'): float('nan') of text
     "excel-1900-leap-day": ("Revisi!B7", date(1900, 2, 21)),  # Excel's 29 Feb 1900 ignored: a day early
+    "overflow-rounded": ("Realisasi!V7", 1e308),  # 1e308 × 100 overflows: #NUM! in Excel, never a crash
 }
+
+
+def _as_float(value) -> float:
+    """The float Python makes of a number or of text ('1E+308'); 0 for anything else."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return 0.0
+    try:
+        return float(value)
+    except (ValueError, OverflowError):
+        return 0.0
 
 
 @pytest.fixture(scope="module")
