@@ -111,10 +111,10 @@ def _find_sheet(raw: RawBook, sheet: Sheet) -> RawSheet | None:
     (operators rename sheets; sheets can be swapped)."""
     labels = _labels(sheet)
     same = raw.sheets.get(sheet.name)
-    if len(labels) < 3 or (same is not None and _score(same, labels) * 2 >= len(labels)):
-        return same
+    if len(labels) < 3 or (same is not None and _score(same, labels) * 2 > len(labels)):
+        return same  # a strict majority of its headers: PK and Realisasi share 'No' and 'Indikator Kinerja'
     best = max(raw.sheets.values(), key=lambda s: _score(s, labels), default=None)
-    return best if best is not None and _score(best, labels) * 2 >= len(labels) else None
+    return best if best is not None and _score(best, labels) * 2 > len(labels) else None
 
 
 ANCHORS = ("PIHAK PERTAMA", "PIHAK KEDUA")  # the PK signature block, which rows inserted above move
