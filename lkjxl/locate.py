@@ -14,7 +14,7 @@ from . import findings
 from .book import Book, Sheet
 from .layout import FIRST_ROW, HEADER_ROW
 from .xlexpr import col_letter
-from .xlsxread import RawBook, RawSheet, split_ref
+from .xlsxread import RawBook, RawSheet, cell_text, split_ref
 
 # Table sheets: name prefix, the column holding each row's key.
 TABLES = {
@@ -185,13 +185,13 @@ def _map_rows(
     file_rows: dict[str, list[int]] = {}
     for row in range(FIRST_ROW, last + 1):
         cell = result.raw.cells.get((row, key_col))
-        text = _key_text(cell.value if cell else None)
+        text = cell_text(cell.value if cell else None).strip()
         if text:
             file_rows.setdefault(text, []).append(row)
     expected_keys: dict[str, list[int]] = {}
     for row in range(key_range.row1, key_range.row2 + 1):
         cell = sheet.cells.get((row, key_range.col1))
-        expected_keys.setdefault(_key_text(cell.value if cell else None), []).append(row)
+        expected_keys.setdefault(cell_text(cell.value if cell else None).strip(), []).append(row)
     for text, rows in expected_keys.items():
         got = file_rows.get(text, [])
         for n, row in enumerate(rows):
@@ -219,11 +219,3 @@ def _map_rows(
     result.extra_rows = [r for r in range(FIRST_ROW, table_end + 1) if r not in used]
     offsets = {f - e for e, f in result.rows.items()}
     result.shift = offsets.pop() if len(offsets) == 1 else (table_end - key_range.row2)
-
-
-def _key_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()

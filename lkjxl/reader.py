@@ -158,7 +158,7 @@ def _meta(raw: xlsxread.RawBook, data: WorkbookData) -> dict[str, str]:
         for (r, c), cell in sheet.cells.items():
             if c == 0 and isinstance(cell.value, str):
                 value = sheet.cells.get((r, 1))
-                rows[cell.value] = _text(value.value if value else None)
+                rows[cell.value] = xlsxread.cell_text(value.value if value else None)
     props = {k: v for k, v in raw.properties.items() if k.startswith("lkjxl_")}
     if props.get("lkjxl_kind") == "konsolidasi":
         data.findings.append(findings.make("CONSOLIDATED_WORKBOOK", file=data.file))
@@ -174,14 +174,6 @@ def _meta(raw: xlsxread.RawBook, data: WorkbookData) -> dict[str, str]:
     return {**props, **rows, "modified": saved}
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _definition(raw: xlsxread.RawBook, data: WorkbookData, registry: Registry | None) -> Definition | None:
     sheet = raw.sheets.get(SHEET_META)
     parts = []
@@ -189,7 +181,7 @@ def _definition(raw: xlsxread.RawBook, data: WorkbookData, registry: Registry | 
         keyed = {cell.value: sheet.cells.get((r, 1)) for (r, c), cell in sheet.cells.items() if c == 0}
         n = 1
         while (cell := keyed.get(f"{template.DEFINITION_KEY}{n}")) is not None:
-            parts.append(_text(cell.value))
+            parts.append(xlsxread.cell_text(cell.value))
             n += 1
     tid, version = data.meta.get("lkjxl_template_id", ""), data.meta.get("lkjxl_template_version", "")
     if registry is not None:
@@ -527,12 +519,12 @@ class _Inputs:
 
 
 def _parse_text(value) -> normalize.Parsed:
-    text = normalize.clean_text(_text(value), homoglyphs=False) if value is not None else ""
+    text = normalize.clean_text(xlsxread.cell_text(value), homoglyphs=False) if value is not None else ""
     return normalize.Parsed(value=text or None, missing=not text)
 
 
 def _parse_mark(value) -> normalize.Parsed:
-    text = normalize.clean_text(_text(value)) if value is not None else ""
+    text = normalize.clean_text(xlsxread.cell_text(value)) if value is not None else ""
     if not text:
         return normalize.Parsed(missing=True)
     if text in (MONTH_MARK, "v", "V", "x", "X", "1", "√", "✔", "ya", "Ya"):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import frames, safety
 from .report_xlsx import S_DAGR, S_DATA, S_REV
+from .xlsxread import cell_text
 
 INT_COLUMNS = {
     "pagu_awal",
@@ -50,15 +51,11 @@ def _rows(book, sheet: str, columns: list[str]) -> list[dict]:
                 value = int(value)
             record[key] = value
         if record.get("satker") not in (None, ""):
-            record["satker"] = _code(record["satker"])
+            record["satker"] = cell_text(record["satker"])
             if "induk" in record:
-                record["induk"] = _code(record["induk"]) if record["induk"] is not None else ""
+                record["induk"] = cell_text(record["induk"])
             out.append(record)
     return out
-
-
-def _code(value) -> str:
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def read_consolidated(path: Path) -> ConsolidatedFrames:
@@ -77,6 +74,6 @@ def read_consolidated(path: Path) -> ConsolidatedFrames:
     )
     for row in result.anggaran:
         row["placeholder"] = row.get("placeholder") == "ya"
-        row["jenis_belanja"] = _code(row["jenis_belanja"]) if row.get("jenis_belanja") is not None else ""
+        row["jenis_belanja"] = cell_text(row.get("jenis_belanja"))
     result.sha256 = sha256_of(path)
     return result

@@ -76,6 +76,15 @@ class RawBook:
         return self.styles[cell.style] if cell.style < len(self.styles) else Style()
 
 
+def cell_text(value) -> str:
+    """A cell value as the text Excel shows for a key or label: 1971.0 is '1971', None is ''."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def split_ref(ref: str) -> tuple[int, int]:
     """'AB12' → (11, 27), 0-based (row, col)."""
     m = _CELL.fullmatch(ref.replace("$", ""))
