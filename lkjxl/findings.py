@@ -154,7 +154,7 @@ CATALOGUE: dict[str, FindingType] = {
             "ROW_INSERTED",
             ERROR,
             "Baris tambahan",
-            "baris tanpa ID di dalam tabel berisi '{value}'; tidak dapat dipetakan",
+            "baris sisipan (tanpa ID, atau di blok tanda tangan) berisi '{value}'; tidak dapat dipetakan",
             "hapus baris sisipan, isi pada baris ber-ID",
         ),
         _t("UNKNOWN_ID", ERROR, "ID tidak dikenal", "ID '{value}' tidak ada di templat", "jangan mengubah kolom ID"),

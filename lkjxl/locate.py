@@ -121,15 +121,19 @@ ANCHORS = ("PIHAK PERTAMA", "PIHAK KEDUA")  # the PK signature block, which rows
 
 
 def _anchor_block(sheet: Sheet, result: SheetMap) -> None:
-    """Rows from an anchor label down follow that label wherever it now is in the file."""
+    """Rows from an anchor label down follow that label wherever it now is in the file; file rows
+    inside or below the block that no template row maps to are extra rows (a line inserted between
+    a name and its NIP moves the NIP where nothing reads it)."""
     for (r, c), cell in sorted(sheet.cells.items()):
         if cell.value not in ANCHORS:
             continue
         hits = [row for (row, col), got in result.raw.cells.items() if col == c and got.value == cell.value]
-        if len(hits) == 1 and hits[0] != r:
-            delta = hits[0] - r
-            last = max(row for row, _ in sheet.cells)
+        delta = hits[0] - r if len(hits) == 1 else 0
+        last = max(row for row, _ in sheet.cells)
+        if delta:
             result.rows.update({row: row + delta for row in range(r - 2, last + 1)})
+        images = {row + delta for row in range(r - 2, last + 1)}
+        result.extra_rows = sorted({row for row, _ in result.raw.cells if row > r + delta and row not in images})
         return
 
 

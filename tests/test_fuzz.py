@@ -246,10 +246,7 @@ def test_the_judge_catches_a_value_read_wrong(tmp_path):
 
 
 # Not fixed yet: strict xfail, so the fix shows up as a failure until the entry is deleted.
-OPEN: dict[str, str] = {
-    "pk-row-inside-signature": "a row inserted inside the PK signature block (between a name and its NIP) "
-    "moves the NIP down one row; the reader reads the old cell and the NIP is dropped, reported only by FINGERPRINT",
-}
+OPEN: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(
