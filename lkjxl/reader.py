@@ -135,7 +135,7 @@ def _load(path: Path, data: WorkbookData) -> xlsxread.RawBook | None:
         return None
     try:
         raw = xlsxread.load(path, inspected=True)
-    except (zipfile.BadZipFile, KeyError, ParseError, ValueError, EOFError) as exc:
+    except (xlsxread.UnreadableWorkbook, zipfile.BadZipFile, KeyError, ParseError, ValueError, EOFError) as exc:
         data.findings.append(
             findings.make(
                 "UNUSABLE_FILE",

@@ -70,18 +70,32 @@ class _Tags:
             letter = (ch >= 65) & (ch <= 90) & (width == k)
             col = np.where(letter, col * 26 + ch - 64, col)
             width += letter
-        row = np.zeros(cs.size, np.int64)
-        digits = np.zeros(cs.size, np.int64)
-        for _ in range(7):
-            ch = a[p + width + digits]
-            digit = (ch >= 48) & (ch <= 57)
-            if not digit.any():
-                break
-            row = np.where(digit, row * 10 + ch - 48, row)
-            digits += digit
+        row, digits = _digits(a, p + width, 7)
         if not (np.all(width >= 1) and np.all(digits >= 1) and np.all(a[p + width + digits] == ord('"'))):
             return None
         return row - 1, col - 1
+
+
+def _digits(a: np.ndarray, p: np.ndarray, most: int) -> tuple[np.ndarray, np.ndarray]:
+    """(value, digit count) of the decimal digits starting at each position `p`."""
+    value = np.zeros(p.size, np.int64)
+    digits = np.zeros(p.size, np.int64)
+    for _ in range(most):
+        ch = a[p + digits]
+        digit = (ch >= 48) & (ch <= 57)
+        if not digit.any():
+            break
+        value = np.where(digit, value * 10 + ch - 48, value)
+        digits += digit
+    return value, digits
+
+
+def _attribute(a: np.ndarray, spaces: np.ndarray, letter: int, cs: np.ndarray, tag_end: np.ndarray):
+    """(positions, owning cell) of a one-letter attribute (` t="`, ` s="`) inside the cells' start tags."""
+    q = spaces[(a[spaces + 1] == letter) & (a[spaces + 2] == ord("=")) & (a[spaces + 3] == ord('"'))]
+    owner = np.searchsorted(cs, q, "right") - 1
+    keep = (owner >= 0) & (q < tag_end[np.maximum(owner, 0)])
+    return q[keep], owner[keep]
 
 
 def _numbers(tags: _Tags, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
@@ -119,12 +133,11 @@ def _fast_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
     gt = np.flatnonzero(a == 62)
     tag_end = gt[np.searchsorted(gt, cs)]
     self_closing = a[tag_end - 1] == ord("/")
-    # The t attribute inside each start tag: ' t="x'.
-    tq = np.flatnonzero(a[:-6] == 32)
-    tq = tq[(a[tq + 1] == ord("t")) & (a[tq + 2] == ord("=")) & (a[tq + 3] == ord('"'))]
-    owner = np.searchsorted(cs, tq, "right") - 1
-    keep = (owner >= 0) & (tq < tag_end[np.maximum(owner, 0)])
-    tq, owner = tq[keep], owner[keep]
+    spaces = np.flatnonzero(a[:-6] == 32)
+    tq, owner = _attribute(a, spaces, ord("t"), cs, tag_end)  # ' t="x' inside each start tag
+    sq, sowner = _attribute(a, spaces, ord("s"), cs, tag_end)
+    style = np.zeros(n, np.int32)
+    style[sowner] = _digits(a, sq + 4, 6)[0]
     tcode = np.full(n, ord("n"), np.int64)
     tcode[owner] = a[tq + 4]
     is_str = np.zeros(n, bool)
@@ -169,7 +182,7 @@ def _fast_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
     if fs.size and (fowner[0] < 0 or np.any(np.diff(fowner) == 0) or np.any(self_closing[fowner])):
         return False
     sheet.rows, sheet.cols = rows.astype(np.int32), cols.astype(np.int32)
-    sheet.kind, sheet.num, sheet.txt = kind, num, txt
+    sheet.kind, sheet.num, sheet.txt, sheet.style = kind, num, txt, style
     sheet.formula_cells = fowner.astype(np.int64)
     if fs.size:
         ftag = gt[np.searchsorted(gt, fs)]
@@ -181,7 +194,7 @@ def _fast_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
 
 
 _SMALL_CELL = re.compile(
-    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="[0-9]+")?(?: t="(\w+)")?(?: s="[0-9]+")?'
+    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="([0-9]+)")?(?: t="(\w+)")?(?: s="([0-9]+)")?'
     rb"(?:/>|>(<f(?:>[^<]*</f>| [^>]*?/>| [^>]*>[^<]*</f>))?(<v>[^<]*</v>)?</c>)"
 )
 _COLUMNS: dict[bytes, int] = {}
@@ -198,14 +211,16 @@ def _small_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
     if len(found) != region.count(b"<c ") or b"<c>" in region or b"<c/>" in region:
         return False
     n = len(found)
-    rows, cols = np.empty(n, np.int32), np.empty(n, np.int32)
+    rows, cols, style = np.empty(n, np.int32), np.empty(n, np.int32), np.zeros(n, np.int32)
     kind, num, txt = np.zeros(n, np.int8), np.zeros(n), np.empty(n, object)
     formulas, elements = [], []
-    for i, (letters, digits, t, f, v) in enumerate(found):
+    for i, (letters, digits, s1, t, s2, f, v) in enumerate(found):
         col = _COLUMNS.get(letters)
         if col is None:
             col = _COLUMNS[letters] = col_index(letters.decode())
         rows[i], cols[i] = int(digits) - 1, col
+        if s1 or s2:
+            style[i] = int(s1 or s2)
         if f:
             formulas.append(i)
             elements.append(f)
@@ -233,7 +248,7 @@ def _small_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
     keys = rows.astype(np.int64) * 16384 + cols
     if n > 1 and not np.all(keys[1:] > keys[:-1]):
         return False
-    sheet.rows, sheet.cols, sheet.kind, sheet.num, sheet.txt = rows, cols, kind, num, txt
+    sheet.rows, sheet.cols, sheet.kind, sheet.num, sheet.txt, sheet.style = rows, cols, kind, num, txt, style
     sheet.formula_cells = np.array(formulas, np.int64)
     sheet.signature = keys[sheet.formula_cells].tobytes() + b"".join(elements) if formulas else b""
     return True
@@ -246,7 +261,7 @@ def _slow_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> None:
     """ElementTree parse for whatever the fast path refuses; the same arrays as a result."""
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:  # no entity expansion, ever (docs/security.md)
         raise UnreadableWorkbook(f"sheet {sheet.name} memuat DOCTYPE/ENTITY")
-    rows, cols, kinds, nums, txts, fcells, formulas = [], [], [], [], [], [], []
+    rows, cols, kinds, nums, txts, styles, fcells, formulas = [], [], [], [], [], [], [], []
     row_no, col_no, ns = -1, -1, None
     try:
         for event, el in iterparse(_Bytes(data), events=("start", "end")):  # noqa: S314 - DOCTYPE refused above
@@ -290,6 +305,7 @@ def _slow_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> None:
             kinds.append(kind)
             nums.append(num)
             txts.append(txt)
+            styles.append(int(el.get("s", 0)))
             el.clear()
     except (SyntaxError, ValueError, IndexError) as exc:
         raise UnreadableWorkbook(f"sheet {sheet.name} tidak terbaca: {exc}") from exc
@@ -298,6 +314,7 @@ def _slow_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> None:
     txt[:] = txts
     sheet.rows, sheet.cols = np.array(rows, np.int32)[order], np.array(cols, np.int32)[order]
     sheet.kind, sheet.num, sheet.txt = np.array(kinds, np.int8)[order], np.array(nums, float)[order], txt[order]
+    sheet.style = np.array(styles, np.int32)[order]
     position = np.empty(len(order), np.int64)
     position[order] = np.arange(len(order))
     fc = position[np.array(fcells, np.int64)]

@@ -41,8 +41,25 @@ def file_fingerprint(path: Path, wb=None) -> str:
     return structure_fingerprint(read_structure(path, wb))
 
 
+_FINGERPRINTS: dict[tuple, str] = {}  # a national set shares a handful of layouts
+
+
 def structure_from_raw(raw) -> str:
-    """The fingerprint of a workbook read by `xlsxread` (the reader's fast path)."""
+    """The fingerprint of a workbook read by `xlsxread` (the reader's fast path), computed once
+    per layout: equal sheet layouts and names give equal structure lists."""
+    key = (
+        tuple((name, sheet.layout) for name, sheet in raw.sheets.items() if name != SHEET_META),
+        tuple(sorted(raw.names.items())),
+    )
+    found = _FINGERPRINTS.get(key)
+    if found is None:
+        if len(_FINGERPRINTS) > 256:
+            _FINGERPRINTS.clear()
+        found = _FINGERPRINTS[key] = _structure_from_raw(raw)
+    return found
+
+
+def _structure_from_raw(raw) -> str:
     formulas, inputs = [], []
     for name, sheet in raw.sheets.items():
         if name == SHEET_META:

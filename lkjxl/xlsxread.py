@@ -2,23 +2,28 @@
 
 openpyxl must load a workbook twice to see both formulas and cached values, and
 costs ≈100 ms per satker workbook; checking a national set needs a few ms. This
-reader streams each part once with ElementTree, keeps only what the checks use,
-and never trusts the `<dimension>` element.
+reader takes the cells from the recalculation's array scanner (one pass over each
+sheet's bytes, `recalc_cells`), keeps only what the checks use as one RawCell per
+cell, and never trusts the `<dimension>` element.
 
-XML is parsed with the standard library only after `safety.inspect` has refused
-hostile archives (DOCTYPE/ENTITY declarations, bombs): `load` runs it unless the
-caller already did. defusedxml would do the same job 2.4× slower per part.
+XML is parsed only after `safety.inspect` has refused hostile archives
+(DOCTYPE/ENTITY declarations, bombs): `load` runs it unless the caller already did.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from posixpath import join, normpath
 from xml.etree.ElementTree import iterparse  # noqa: S405 - inputs pass safety.inspect first
+
+import numpy as np
+
+from . import recalc_cells
+from . import recalc_read as rr
+from .recalc_read import UnreadableWorkbook
 
 NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -40,7 +45,7 @@ def _is_date_format(code: str) -> bool:
 _PERCENT_FORMATS = {9, 10}
 
 
-@dataclass
+@dataclass(slots=True)
 class RawCell:
     value: object  # str | float | bool | None; errors as str starting with '#'
     formula: str | None = None
@@ -55,6 +60,7 @@ class RawSheet:
     cells: dict[tuple[int, int], RawCell] = field(default_factory=dict)  # 0-based (row, col)
     protected: bool = False
     merged: list[str] = field(default_factory=list)
+    layout: bytes = b""  # formula positions and texts, unlocked cells: equal layouts, equal structure
 
 
 @dataclass
@@ -97,70 +103,113 @@ def split_ref(ref: str) -> tuple[int, int]:
 
 
 def load(path: Path, *, inspected: bool = False) -> RawBook:
-    """Read a workbook; `inspected=True` when `safety.inspect` already accepted the file."""
+    """Read a workbook; `inspected=True` when `safety.inspect` already accepted the file.
+
+    Cells come from the recalculation's array scanner (`recalc_cells`), so both readers
+    see the same values; raises `UnreadableWorkbook` for a package that is not an .xlsx.
+    """
     if not inspected:
         from . import safety
 
         safety.inspect(path)
-    with zipfile.ZipFile(path) as z:
-        members = set(z.namelist())
-        sheets_meta, names = _workbook(z)
-        rels = _rels(z, "xl/_rels/workbook.xml.rels")
-        shared = _shared_strings(z) if "xl/sharedStrings.xml" in members else []
-        styles = _styles(z) if "xl/styles.xml" in members else []
+    z, book, shared = rr.open_book(path)
+    with z:
+        wb = z.read("xl/workbook.xml")
+        states = {rr.text_of(a.get(b"name", b"")): a.get(b"state", b"visible").decode() for a in _sheet_attrs(wb)}
+        styles = _styles(z.read("xl/styles.xml")) if "xl/styles.xml" in z else []
+        locked = np.array([s.locked for s in styles] + [True])  # a style index past the list: locked
         sheets = {}
-        for name, rid, state in sheets_meta:
-            target = rels.get(rid, "")
-            part = normpath(join("xl", target)) if not target.startswith("/") else target.lstrip("/")
-            sheet = RawSheet(name, state)
-            if part in members:
-                _sheet(z, part, sheet, shared)
-            sheets[name] = sheet
-        props = _custom_properties(z) if "docProps/custom.xml" in members else {}
-        if "docProps/core.xml" in members:
-            props |= _core_properties(z)
-        links = sum(1 for m in members if m.startswith("xl/externalLinks/") and m.endswith(".xml"))
-    return RawBook(sheets, names, styles, props, links)
+        for part in book.sheets:
+            rr.read_part(z, part)
+            sheets[part.name] = _raw_sheet(part, shared, states.get(part.name, "visible"), locked)
+        props = _custom_properties(z.read("docProps/custom.xml")) if "docProps/custom.xml" in z else {}
+        if "docProps/core.xml" in z:
+            props |= _core_properties(z.read("docProps/core.xml"))
+        links = sum(1 for m in z.zip.namelist() if m.startswith("xl/externalLinks/") and m.endswith(".xml"))
+    return RawBook(sheets, _names(wb), styles, props, links)
 
 
-def _workbook(z: zipfile.ZipFile):
-    sheets, names = [], {}
-    for _, el in iterparse(z.open("xl/workbook.xml")):
-        if el.tag == M + "sheet":
-            sheets.append((el.get("name"), el.get("{{{}}}id".format(NS["r"])), el.get("state", "visible")))
-        elif el.tag == M + "definedName" and el.get("localSheetId") is None:
-            names[el.get("name")] = el.text or ""
-    return sheets, names
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)/?>")
+_NAME_TAG = re.compile(rb"<(?:\w+:)?definedName\b([^>]*)>([^<]*)</(?:\w+:)?definedName>")
+_PROTECTED = re.compile(rb'<(?:\w+:)?sheetProtection\b[^>]*\ssheet="(?:1|true)"')
+_MERGED = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\sref="([^"]*)"')
 
 
-def _rels(z: zipfile.ZipFile, part: str) -> dict[str, str]:
-    if part not in z.namelist():
-        return {}
-    return {el.get("Id"): el.get("Target", "") for _, el in iterparse(z.open(part)) if el.tag.endswith("Relationship")}
+def _sheet_attrs(wb: bytes) -> list[dict[bytes, bytes]]:
+    return [dict(rr._ATTR.findall(raw)) for raw in _SHEET_TAG.findall(wb)]
 
 
-def _shared_strings(z: zipfile.ZipFile) -> list[str]:
-    out: list[str] = []
-    parts: list[str] = []
-    phonetic = False  # <rPh> runs hold reading aids, not cell text
-    for event, el in iterparse(z.open("xl/sharedStrings.xml"), events=("start", "end")):
-        if el.tag == M + "rPh":
-            phonetic = event == "start"
-        elif event == "start" and el.tag == M + "si":
-            parts = []
-        elif event == "end" and el.tag == M + "t" and el.text and not phonetic:
-            parts.append(el.text)
-        elif event == "end" and el.tag == M + "si":
-            out.append("".join(parts))
-            el.clear()
-    return out
+def _names(wb: bytes) -> dict[str, str]:
+    """Workbook-level defined names as written (sheet-local ones are not the template's)."""
+    names = {}
+    for raw_attrs, raw_text in _NAME_TAG.findall(wb):
+        attrs = dict(rr._ATTR.findall(raw_attrs))
+        if b"localSheetId" not in attrs:
+            names[rr.text_of(attrs.get(b"name", b""))] = rr.text_of(raw_text)
+    return names
 
 
-def _styles(z: zipfile.ZipFile) -> list[Style]:
+def _raw_sheet(part: rr.Sheet, shared: rr.SharedStrings, state: str, locked: np.ndarray) -> RawSheet:
+    """One sheet's arrays as cells; shared-formula followers get their master's formula, moved."""
+    recalc_cells.parse_cells(part, shared)
+    data = part.data or b""
+    sheet = RawSheet(part.name, state, protected=_PROTECTED.search(data) is not None)
+    sheet.merged = [rr.text_of(ref) for ref in _MERGED.findall(data)]
+    kind, num = part.kind, part.num
+    values = part.txt.copy()  # text and errors as they are; blanks None
+    numbers = kind == rr.NUM
+    values[numbers] = [x if math.isfinite(x) else repr(x).upper() for x in num[numbers].tolist()]  # 'NAN': text
+    values[kind == rr.BOOL] = (num[kind == rr.BOOL] == 1.0).tolist()
+    keep = (kind != rr.BLANK) | (part.style != 0)
+    keep[part.formula_cells] = True
+    sheet.cells = {
+        (r, c): RawCell(v, None, s, e)
+        for r, c, v, s, e in zip(
+            part.rows[keep].tolist(),
+            part.cols[keep].tolist(),
+            values[keep].tolist(),
+            part.style[keep].tolist(),
+            (kind[keep] == rr.ERR).tolist(),
+            strict=True,
+        )
+    }
+    unlocked = keep & ~locked[np.minimum(part.style, locked.size - 1)]
+    sheet.layout = part.signature + b"\0" + part.keys()[unlocked].tobytes()
+    if part.formula_cells.size:
+        rows, cols = part.rows[part.formula_cells].tolist(), part.cols[part.formula_cells].tolist()
+        for r, c, text in zip(rows, cols, _formula_texts(part), strict=True):
+            sheet.cells[(r, c)].formula = text
+    return sheet
+
+
+_FORMULAS: dict[bytes, list[str | None]] = {}  # sheet signature → its formula texts; a set shares a few
+
+
+def _formula_texts(part: rr.Sheet) -> list[str | None]:
+    """Formula text per formula cell, followers of a shared formula moved from their master.
+    The signature holds every `<f>` and its position, so the texts are extracted once per layout."""
+    texts = _FORMULAS.get(part.signature)
+    if texts is None:
+        masters: dict[str, tuple[str, int, int]] = {}
+        rows, cols = part.rows[part.formula_cells].tolist(), part.cols[part.formula_cells].tolist()
+        texts = [_formula(f, r, c, masters) for r, c, f in zip(rows, cols, rr.formulas_of(part), strict=True)]
+        if len(_FORMULAS) > 256:
+            _FORMULAS.clear()
+        _FORMULAS[part.signature] = texts
+    return texts
+
+
+def _formula(f: rr.Formula, row: int, col: int, masters) -> str | None:
+    if f.kind != "shared":
+        return f.text
+    return _shared(f.text, f.shared_index or "", row, col, masters)
+
+
+def _styles(xml: bytes) -> list[Style]:
     custom_formats: dict[int, str] = {}
     styles: list[Style] = []
     in_xfs = False
-    for event, el in iterparse(z.open("xl/styles.xml"), events=("start", "end")):
+    for event, el in iterparse(io.BytesIO(xml), events=("start", "end")):
         if el.tag == M + "numFmt" and event == "end":
             custom_formats[int(el.get("numFmtId", 0))] = el.get("formatCode", "")
         elif el.tag == M + "cellXfs":
@@ -178,56 +227,6 @@ def _styles(z: zipfile.ZipFile) -> list[Style]:
                 )
             )
     return styles
-
-
-def _sheet(z: zipfile.ZipFile, part: str, sheet: RawSheet, shared: list[str]) -> None:
-    """Cells of one sheet part; a cell without `r` takes the next column of its row."""
-    masters: dict[str, tuple[str, int, int]] = {}
-    row, col = -1, -1
-    for _, el in iterparse(z.open(part)):
-        tag = el.tag
-        if tag == M + "c":
-            ref = el.get("r")
-            if ref is None and row < 0:
-                raise ValueError("sel tanpa posisi (atribut r)")
-            row, col = split_ref(ref) if ref else (row, col + 1)
-            f = el.find(M + "f")
-            formula = f.text if f is not None else None
-            if f is not None and f.get("t") == "shared":
-                formula = _shared(formula, f.get("si", ""), row, col, masters)
-            v = el.find(M + "v")
-            kind = el.get("t", "n")
-            inline = "".join(t.text or "" for t in el.iter(M + "t")) if kind == "inlineStr" else None
-            _store(sheet, row, col, kind, v.text if v is not None else None, inline, formula, el.get("s"), shared)
-            el.clear()
-        elif tag == M + "row":
-            el.clear()
-        elif tag == M + "sheetProtection":
-            sheet.protected = el.get("sheet") in ("1", "true")
-        elif tag == M + "mergeCell":
-            sheet.merged.append(el.get("ref", ""))
-
-
-def _store(sheet: RawSheet, row: int, col: int, kind: str, text, inline, formula, style, shared) -> None:
-    value: object
-    if kind == "s":
-        value = shared[int(text)] if text is not None and text.isdigit() and int(text) < len(shared) else None
-    elif kind == "inlineStr":
-        value = inline
-    elif kind in ("str", "e"):
-        value = text if text is not None else ("" if formula else None)
-    elif kind == "b":
-        value = text == "1"
-    else:
-        try:
-            value = float(text) if text is not None else None
-        except ValueError:
-            value = text
-        if isinstance(value, float) and not math.isfinite(value):
-            value = text  # 'NaN'/'INF' in the XML: no number Excel has, kept as the text it is
-    if value is None and formula is None and style is None:
-        return
-    sheet.cells[(row, col)] = RawCell(value, formula, int(style or 0), kind == "e")
 
 
 def _shared(text: str | None, si: str, row: int, col: int, masters) -> str | None:
@@ -252,18 +251,21 @@ def _a1(row: int, col: int) -> str:
     return f"{letters}{row + 1}"
 
 
-def _core_properties(z: zipfile.ZipFile) -> dict[str, str]:
+def _core_properties(xml: bytes) -> dict[str, str]:
     """When the file was last saved (Excel and LibreOffice stamp dcterms:modified)."""
-    for _, el in iterparse(z.open("docProps/core.xml")):
+    for _, el in iterparse(io.BytesIO(xml)):
         if el.tag.endswith("}modified") and el.text:
             return {"modified": el.text.strip()}
     return {}
 
 
-def _custom_properties(z: zipfile.ZipFile) -> dict[str, str]:
+def _custom_properties(xml: bytes) -> dict[str, str]:
     props = {}
-    for _, el in iterparse(z.open("docProps/custom.xml")):
+    for _, el in iterparse(io.BytesIO(xml)):
         if el.tag.endswith("}property"):
             child = next(iter(el), None)
             props[el.get("name", "")] = (child.text or "") if child is not None else ""
     return props
+
+
+__all__ = ["load", "cell_text", "split_ref", "RawBook", "RawSheet", "RawCell", "UnreadableWorkbook"]
