@@ -9,6 +9,7 @@ order of everything written is fixed, so equal definitions give equal bytes.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -121,14 +122,25 @@ class Book:
         return rng
 
     # -- evaluation -------------------------------------------------------------
-    def evaluate(self, inputs: dict[tuple[str, int, int], object] | None = None) -> dict[tuple[str, int, int], object]:
+    def evaluate(
+        self,
+        inputs: dict[tuple[str, int, int], object] | None = None,
+        previous: dict[tuple[str, int, int], object] | None = None,
+        changed: Iterable[tuple[str, int, int]] = (),
+    ) -> dict[tuple[str, int, int], object]:
         """Value of every formula cell, computed with Excel's semantics.
 
         `inputs` replaces the values of input cells, so a reader can recompute a
-        returned workbook on the template's own model without rebuilding it.
+        returned workbook on the template's own model without rebuilding it. With
+        `previous` (an earlier result) only the formulas downstream of the `changed`
+        input cells are computed again: a second view of the same workbook that
+        differs in a few cells costs a few formulas, not all of them.
         """
         index = {s.name: s.cells for s in self.sheets}
         memo: dict[tuple[str, int, int], object] = {}
+        if previous is not None:
+            stale = self.downstream(changed)
+            memo.update({k: v for k, v in previous.items() if k not in stale})
         if inputs:
             memo.update({k: float(v) if isinstance(v, Decimal) else v for k, v in inputs.items()})
 
@@ -147,12 +159,35 @@ class Book:
 
         env.ranges = {}  # per-evaluation caches used by xlexpr (inputs do not change within one)
         env.masks = {}
-        return {
-            (s.name, r, c): env(s.name, r, c)
+        return {key: env(*key) for key in self._formula_cells()}
+
+    def _formula_cells(self) -> list[tuple[str, int, int]]:
+        return [
+            (s.name, r, c)
             for s in self.sheets
             for (r, c), cell in sorted(s.cells.items())
             if isinstance(cell.value, Expr)
-        }
+        ]
+
+    def downstream(self, cells: Iterable[tuple[str, int, int]]) -> set[tuple[str, int, int]]:
+        """The formula cells that read any of `cells`, directly or through other formulas."""
+        readers = self.__dict__.get("_readers")
+        if readers is None:  # built once per Book: a template's formulas do not change after building
+            readers = {}
+            for s in self.sheets:
+                for (r, c), cell in s.cells.items():
+                    if isinstance(cell.value, Expr):
+                        for ref in set(cell.value.refs()):
+                            readers.setdefault(ref, []).append((s.name, r, c))
+            self.__dict__["_readers"] = readers
+        out: set[tuple[str, int, int]] = set()
+        todo = list(cells)
+        while todo:
+            for reader in readers.get(todo.pop(), ()):
+                if reader not in out:
+                    out.add(reader)
+                    todo.append(reader)
+        return out
 
     # -- structure --------------------------------------------------------------
     def fingerprint(self, skip: str = "") -> str:

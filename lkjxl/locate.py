@@ -9,6 +9,7 @@ position, saying so each time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from . import findings
 from .book import Book, Sheet
@@ -45,6 +46,7 @@ class SheetMap:
         return file_row, self.cols.get(col, col)
 
 
+@lru_cache(maxsize=1 << 16)
 def a1(row: int, col: int) -> str:
     return f"{col_letter(col)}{row + 1}"
 

@@ -218,6 +218,8 @@ def parse_money(v: object, *, allow_negative: bool = False) -> Parsed:
     `-` are missing. A percentage in an amount cell is missing when 0 (`0,00%`, note
     PERCENT_IN_AMOUNT) and UNIT_MISMATCH otherwise.
     """
+    if type(v) is float and v.is_integer() and 0 <= v < MONEY_MAX:
+        return Parsed(int(v))  # the usual cell, typed as a number: what the general path gives, sooner
     p = _prepare(v, "NOT_A_NUMBER")
     if isinstance(p, Parsed):
         return p

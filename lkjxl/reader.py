@@ -278,7 +278,9 @@ def _read_book(raw: xlsxread.RawBook, data: WorkbookData, recompute: bool) -> No
         data.recomputed = expected.book.evaluate(reader.inputs)
         # What Excel itself shows depends on the text as typed; cached values are checked against that.
         excel_view = (
-            expected.book.evaluate({**reader.inputs, **reader.as_typed}) if reader.as_typed else data.recomputed
+            expected.book.evaluate({**reader.inputs, **reader.as_typed}, data.recomputed, reader.as_typed)
+            if reader.as_typed
+            else data.recomputed
         )
     else:
         excel_view = None
@@ -338,6 +340,8 @@ class _Inputs:
         )
 
     def _report(self, parsed, raw, sheet: str, addr: str) -> None:
+        if not parsed.error and not parsed.notes:
+            return
         file = self.data.file
         out = self.data.findings
         if parsed.error:

@@ -11,7 +11,7 @@ blanks, text in ranges and errors, on IEEE doubles, as Excel does.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -48,6 +48,10 @@ class Expr:
 
     def eval(self, env: Env):
         raise NotImplementedError
+
+    def refs(self) -> Iterator[tuple[str, int, int]]:
+        """Every cell the expression reads, whatever branch it takes (a constant reads none)."""
+        return iter(())
 
     def __add__(self, other):
         return Op("+", self, lift(other))
@@ -121,6 +125,9 @@ class Ref(Expr):
     def eval(self, env):
         return env(self.sheet, self.row, self.col)
 
+    def refs(self):
+        yield (self.sheet, self.row, self.col)
+
 
 @dataclass(frozen=True, eq=False)
 class Range(Expr):
@@ -155,6 +162,11 @@ class Range(Expr):
             cache[key] = values
         return values
 
+    def refs(self):
+        for r in range(self.row1, self.row2 + 1):
+            for c in range(self.col1, self.col2 + 1):
+                yield (self.sheet, r, c)
+
     def eval(self, env):
         """A one-cell range (a named key output) is a value; a bigger one a list."""
         cells = self.cells(env)
@@ -169,6 +181,10 @@ class Op(Expr):
 
     def excel(self, here):
         return f"{_paren(self.a, here)}{self.op}{_paren(self.b, here)}"
+
+    def refs(self):
+        yield from self.a.refs()
+        yield from self.b.refs()
 
     def eval(self, env):
         a, b = _scalar(self.a.eval(env)), _scalar(self.b.eval(env))
@@ -245,6 +261,10 @@ class Func(Expr):
 
     def excel(self, here):
         return f"{self.name}({','.join(a.excel(here) for a in self.args)})"
+
+    def refs(self):
+        for a in self.args:
+            yield from a.refs()
 
     def eval(self, env):
         return _FUNCS[self.name](env, *self.args)
