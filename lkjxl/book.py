@@ -162,6 +162,9 @@ class Book:
         return {key: env(*key) for key in self._formula_cells()}
 
     def _formula_cells(self) -> list[tuple[str, int, int]]:
+        return self._derived("_formulas", self._list_formula_cells)
+
+    def _list_formula_cells(self) -> list[tuple[str, int, int]]:
         return [
             (s.name, r, c)
             for s in self.sheets
@@ -169,17 +172,27 @@ class Book:
             if isinstance(cell.value, Expr)
         ]
 
+    def _derived(self, key: str, build):
+        """A value derived from the cells, kept until cells are added (a reader evaluates one Book
+        thousands of times; the writer adds cells between evaluations)."""
+        size = sum(len(s.cells) for s in self.sheets)
+        kept = self.__dict__.get(key)
+        if kept is None or kept[0] != size:
+            kept = self.__dict__[key] = (size, build())
+        return kept[1]
+
+    def _readers(self) -> dict[tuple[str, int, int], list[tuple[str, int, int]]]:
+        readers: dict[tuple[str, int, int], list[tuple[str, int, int]]] = {}
+        for s in self.sheets:
+            for (r, c), cell in s.cells.items():
+                if isinstance(cell.value, Expr):
+                    for ref in set(cell.value.refs()):
+                        readers.setdefault(ref, []).append((s.name, r, c))
+        return readers
+
     def downstream(self, cells: Iterable[tuple[str, int, int]]) -> set[tuple[str, int, int]]:
         """The formula cells that read any of `cells`, directly or through other formulas."""
-        readers = self.__dict__.get("_readers")
-        if readers is None:  # built once per Book: a template's formulas do not change after building
-            readers = {}
-            for s in self.sheets:
-                for (r, c), cell in s.cells.items():
-                    if isinstance(cell.value, Expr):
-                        for ref in set(cell.value.refs()):
-                            readers.setdefault(ref, []).append((s.name, r, c))
-            self.__dict__["_readers"] = readers
+        readers = self._derived("_readers", self._readers)
         out: set[tuple[str, int, int]] = set()
         todo = list(cells)
         while todo:
