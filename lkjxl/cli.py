@@ -118,6 +118,12 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.xlsx")
     c.add_argument("--expected", type=Path, metavar="SATKER_LIST", help="CSV daftar satker yang wajib mengirim")
     c.add_argument("--prefer", choices=["newest"], help="bila satu satker mengirim dua kali: pakai yang terbaru")
+    c.add_argument(
+        "--previous",
+        type=Path,
+        metavar="LAST_YEAR.xlsx",
+        help="konsolidasi tahun lalu: tambah lembar Perbandingan (perubahan dalam poin)",
+    )
     c.add_argument("--title", default="Konsolidasi Capaian Kinerja dan Anggaran")
     c.add_argument("--workers", type=int, default=None, help="jumlah proses pembaca (bawaan: 2)")
     c.set_defaults(run=_cmd_consolidate)
@@ -330,7 +336,7 @@ def _cmd_merge(args) -> int:
 
 
 def _cmd_consolidate(args) -> int:
-    from . import consolidate, report_xlsx
+    from . import consolidate, frames, report_previous, report_xlsx
 
     for path in args.inputs:
         if not path.exists():
@@ -344,9 +350,15 @@ def _cmd_consolidate(args) -> int:
             consolidate.load_expected(args.expected)
         except (ValueError, UnicodeDecodeError) as exc:
             raise UsageError(str(exc)) from None
-    output = args.output.resolve()
-    # An earlier output in an input folder must not be read back as an input.
-    files = [f for f in consolidate.expand(args.inputs) if f.resolve() != output]
+    previous = None
+    if args.previous:
+        try:  # before the inputs are read: a wrong file should not cost the whole reading
+            previous = report_previous.load(args.previous)
+        except report_previous.PreviousError as exc:
+            raise UsageError(str(exc)) from None
+    # An earlier output, or last year's workbook, in an input folder must not be read back as an input.
+    skip = {args.output.resolve(), *([args.previous.resolve()] if previous else [])}
+    files = [f for f in consolidate.expand(args.inputs) if f.resolve() not in skip]
     if not files:
         raise UsageError("tidak ada berkas .xlsx pada masukan")
     collection = consolidate.collect(
@@ -354,11 +366,15 @@ def _cmd_consolidate(args) -> int:
     )
     if sys.stderr.isatty():
         sys.stderr.write("\n")
+    if previous and (problem := report_previous.year_problem(previous, frames.year_of(collection.frames))):
+        raise UsageError(problem)
     tmp = args.output.with_name(f".{args.output.name}.part")  # written in full, then renamed into place
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    report_xlsx.write(collection, tmp, args.title)
+    report_xlsx.write(collection, tmp, args.title, previous=previous)
     tmp.replace(args.output)
     _summary(collection)
+    if previous:
+        print(f"pembanding: {previous.name} (tahun {previous.year}), lembar {report_previous.SHEET}")
     print(f"ditulis: {args.output}")
     superseded = "digantikan"  # duplicates resolved by --prefer newest are not a problem left open
     open_problems = [

@@ -61,7 +61,7 @@ def expand(paths: list[Path]) -> list[Path]:
     return out
 
 
-def _peek_kind(path: Path) -> str:
+def peek_kind(path: Path) -> str:
     """The lkjxl_kind custom property, without reading the workbook."""
     try:
         with zipfile.ZipFile(path) as z:
@@ -75,7 +75,7 @@ def _peek_kind(path: Path) -> str:
 
 def _read_one(path: Path):
     """Worker: read one input; a consolidated workbook gives its Data rows instead."""
-    if _peek_kind(path) == KIND_KONSOLIDASI:
+    if peek_kind(path) == KIND_KONSOLIDASI:
         from .report_read import read_consolidated
 
         try:

@@ -95,6 +95,12 @@ def empty() -> Frames:
     return Frames([], [], [], [])
 
 
+def year_of(part: Frames) -> int | None:
+    """The report year of tidy rows (the latest `tahun`), None when there are no rows."""
+    years = [row["tahun"] for row in part.indikator + part.anggaran if isinstance(row.get("tahun"), int)]
+    return max(years, default=None)
+
+
 def _number(value):
     """Decimal → float for the table (exact values stay in the engine); text and None unchanged."""
     return float(value) if isinstance(value, Decimal) else value

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
-from . import __version__
-from .frames import AGR_COLUMNS, FINDING_COLUMNS, IND_COLUMNS, REV_COLUMNS
+from . import __version__, report_previous
+from .frames import AGR_COLUMNS, FINDING_COLUMNS, IND_COLUMNS, REV_COLUMNS, year_of
 from .model import DEFAULT_SCALE, JENIS_BELANJA
 from .xlexpr import col_letter
 
@@ -37,6 +37,7 @@ def _rng(sheet: str, col: int, first: int, last: int) -> str:
 
 class Report:
     def __init__(self, collection, path, title: str, scale=DEFAULT_SCALE, previous=None):
+        """`previous` (a `report_previous.Previous`) adds the Perbandingan sheet against last year."""
         import xlsxwriter
 
         self.c = collection
@@ -51,7 +52,8 @@ class Report:
                 "strings_to_urls": False,
             },
         )
-        year = max([r["tahun"] for r in collection.frames.indikator + collection.frames.anggaran] or [2000])
+        self.year = year_of(collection.frames)
+        year = self.year or 2000
         self.wb.set_properties({"title": title, "author": "lkjxl", "created": datetime(int(year), 12, 31)})
         for key, value in (
             ("lkjxl_kind", "konsolidasi"),
@@ -138,6 +140,11 @@ class Report:
     def formula(self, ws, r: int, c: int, text: str, value, style: str) -> None:
         ws.write_formula(r, c, text, self.f[style], "" if value is None else value)
 
+    def data_capaian(self, n: int) -> str:
+        """A live copy of the capaian of Data row n (in `self.ind` order), blank when it has none."""
+        ref = f"'{S_DATA}'!{col_letter(IND_COLUMNS.index('capaian'))}{self.ind_first + n + 1}"
+        return f'=IF({ref}="","",{ref})'
+
     def kategori_formula(self, ref: str) -> str:
         out = '""'
         for band in sorted(self.scale, key=lambda b: b.lo):
@@ -165,6 +172,8 @@ class Report:
         self.ringkasan()
         self.capaian()
         self.anggaran()
+        if self.previous is not None:
+            report_previous.write(self, self.previous)
         self.revisi()
         self.kelengkapan()
         self.temuan()
@@ -352,7 +361,6 @@ class Report:
             ),
         )
         where = {(row["satker"], row["indikator"]): (n, row["capaian"]) for n, row in enumerate(self.ind)}
-        cap_col = col_letter(IND_COLUMNS.index("capaian"))
         first = 4
         rows_of_sasaran = defaultdict(list)
         for n, (sasaran, iid, text) in enumerate(inds):
@@ -368,9 +376,8 @@ class Report:
                     self.put(ws, r, 5 + k, None)
                     continue
                 data_row, value = hit
-                ref = f"'{S_DATA}'!{cap_col}{self.ind_first + data_row + 1}"
                 self.formula(
-                    ws, r, 5 + k, f'=IF({ref}="","",{ref})', value if isinstance(value, float) else None, "pct"
+                    ws, r, 5 + k, self.data_capaian(data_row), value if isinstance(value, float) else None, "pct"
                 )
                 if isinstance(value, float):
                     values.append(value)
@@ -617,6 +624,11 @@ class Report:
                 )
             ):
                 self.put(ws, r, c, value)
+        if self.previous is not None:
+            r = top + 2 + len(self.c.sources)
+            ws.write_string(r, 0, "Pembanding (--previous): bukan masukan tahun ini", self.f["note"])
+            for c, value in enumerate(report_previous.source_row(self.previous)):
+                self.put(ws, r + 1, c, value)
 
     def data_sheet(self, name: str, columns: list[str], rows: list[dict]) -> None:
         """The tidy table, row by row: formats by column, so each row is one write (the national
@@ -644,5 +656,5 @@ def _cell(value):
     return value
 
 
-def write(collection, path, title: str, scale=DEFAULT_SCALE) -> None:
-    Report(collection, path, title, scale).write()
+def write(collection, path, title: str, scale=DEFAULT_SCALE, previous=None) -> None:
+    Report(collection, path, title, scale, previous).write()
