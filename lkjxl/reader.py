@@ -17,6 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
+import numpy as np
+
 from . import checks, definition, findings, normalize, template, xlsxread
 from .book import Book
 from .layout import FIRST_ROW, MONTH_MARK, SHEET_META
@@ -51,7 +53,7 @@ class WorkbookData:
     filling: Filling = field(default_factory=Filling)
     cells: dict[tuple, str] = field(default_factory=dict)  # (kind, key, field) → "Sheet!A1"
     findings: list[findings.Finding] = field(default_factory=list)
-    recomputed: dict[tuple[str, int, int], object] = field(default_factory=dict)
+    recomputed: dict[tuple[str, int, int], object] = field(default_factory=dict)  # formula cell → as Excel computes it
 
     @property
     def usable(self) -> bool:
@@ -274,18 +276,28 @@ def _read_book(raw: xlsxread.RawBook, data: WorkbookData, recompute: bool) -> No
     maps = {s.name: map_sheet(raw, expected.book, s, data.file, data.findings) for s in expected.book.sheets}
     reader = _Inputs(raw, expected.book, maps, data)
     reader.read_all()
-    if recompute:
-        data.recomputed = expected.book.evaluate(reader.inputs)
-        # What Excel itself shows depends on the text as typed; cached values are checked against that.
-        excel_view = (
-            expected.book.evaluate({**reader.inputs, **reader.as_typed}, data.recomputed, reader.as_typed)
-            if reader.as_typed
-            else data.recomputed
-        )
-    else:
-        excel_view = None
-    _check_structure(raw, expected, maps, data, excel_view)
+    views = _Views(expected.book, reader.inputs, reader.as_typed) if recompute else None
+    data.recomputed = views.excel if views else {}
+    _check_structure(raw, expected, maps, data, views)
     checks.run(data)
+
+
+class _Views:
+    """The template's formulas recomputed two ways. `excel`: as Excel computes them from the file,
+    where text typed into a number cell stays text; cached values are checked against it. `read()`:
+    from the values lkjxl read, the right value a message shows. They differ only when operators
+    typed text, and then `read()` costs a second evaluation, so it is made only when a message
+    needs it."""
+
+    def __init__(self, book: Book, inputs: dict, as_typed: dict):
+        self.book, self.inputs, self.as_typed = book, inputs, as_typed
+        self.excel = book.evaluate({**inputs, **as_typed})
+        self._read = None if as_typed else self.excel
+
+    def read(self, key: tuple[str, int, int]):
+        if self._read is None:
+            self._read = self.book.evaluate(self.inputs, self.excel, self.as_typed)
+        return self._read.get(key)
 
 
 class _Inputs:
@@ -324,6 +336,28 @@ class _Inputs:
         if as_typed not in (None, "") and value is not True and (value is None or typed_text):
             self.as_typed[key] = as_typed  # Excel computes with what was typed, refused or not
         return value
+
+    def values(self, sheet: str, cells: list[tuple[int, int]], parse, whats: list[tuple]) -> list:
+        """`value` for many cells of one sheet. Blank cells, and whole amounts typed as numbers
+        into money cells, are settled from the sheet's arrays at once; the rest cell by cell."""
+        smap = self.maps[sheet]
+        plain = smap.raw.plain if smap.raw is not None else None
+        if plain is None:
+            return [self.value(sheet, r, c, parse, what) for (r, c), what in zip(cells, whats, strict=True)]
+        places = [smap.where(r, c) or (-1, -1) for r, c in cells]
+        blank, whole = plain.settle(np.array([p[0] for p in places]), np.array([p[1] for p in places]))
+        settled = blank | whole if parse is normalize.parse_money else blank
+        out = []
+        shown = smap.raw.name
+        for n, ((r, c), what, place) in enumerate(zip(cells, whats, places, strict=True)):
+            if settled[n]:
+                value = None if blank[n] else int(smap.raw.cells[place].value)
+                self.data.cells[what] = f"{shown}!{a1(*place)}"
+                self.inputs[(sheet, r, c)] = value
+                out.append(value)
+            else:
+                out.append(self.value(sheet, r, c, parse, what))
+        return out
 
     def _formula_input(self, cell, sheet: str, addr: str) -> None:
         """A formula typed into an input cell: its cached value is used, and said; none cached is an error."""
@@ -433,33 +467,20 @@ class _Inputs:
     def _anggaran(self) -> None:
         d, fill = self.data.definition, self.data.filling
         first = self.names["Agr_Kunci"].row1
-        for n, line in enumerate(d.budget):
-            if not line.is_leaf:
-                continue
-            row = first + n
-            awal = self.value(
-                "Anggaran", row, self._col("Agr_PaguAwal"), normalize.parse_money, ("pagu_awal", line.key, 0)
-            )
+        fields = [("pagu_awal", 0, "Agr_PaguAwal")]
+        fields += [("pagu_revisi", k, f"Agr_Revisi_{k}") for k in range(1, d.revision_slots + 1)]
+        fields += [("realisasi_bulan", m, f"Agr_Bulan_{m}") for m in range(1, 13)]
+        lines = [(first + n, line) for n, line in enumerate(d.budget) if line.is_leaf]
+        cells = [(row, self._col(name)) for row, _ in lines for _, _, name in fields]
+        whats = [(what, line.key, k) for _, line in lines for what, k, _ in fields]
+        read = iter(self.values("Anggaran", cells, normalize.parse_money, whats))
+        for _, line in lines:
+            awal, *rest = (next(read) for _ in fields)
+            revs, months = rest[: d.revision_slots], rest[d.revision_slots :]
             if awal is not None:
                 fill.pagu_awal[line.key] = awal
-            revs = [
-                self.value(
-                    "Anggaran", row, self._col(f"Agr_Revisi_{k}"), normalize.parse_money, ("pagu_revisi", line.key, k)
-                )
-                for k in range(1, d.revision_slots + 1)
-            ]
             if any(v is not None for v in revs):
                 fill.pagu_revisi[line.key] = revs
-            months = [
-                self.value(
-                    "Anggaran",
-                    row,
-                    self._col(f"Agr_Bulan_{m}"),
-                    normalize.parse_money,
-                    ("realisasi_bulan", line.key, m),
-                )
-                for m in range(1, 13)
-            ]
             if any(v is not None for v in months):
                 fill.realisasi_bulan[line.key] = months
 
@@ -486,17 +507,22 @@ class _Inputs:
 
     def _rencana(self) -> None:
         d, fill = self.data.definition, self.data.filling
-        row = self.names["RA_ID"].row1
+        first = self.names["RA_ID"].row1
+        plans = [(ind, n) for ind in d.indikator for n, _ in enumerate(rencana_rows(d, ind.id))]
+        month_cols = [self._col(f"RA_Bulan_{m}") for m in range(1, 13)]
+        marks = self.values(
+            "Rencana Aksi",
+            [(first + i, col) for i in range(len(plans)) for col in month_cols],
+            _parse_mark,
+            [("rencana", ind.id, n, f"bulan{m}") for ind, n in plans for m in range(1, 13)],
+        )
+        row = first
         for ind in d.indikator:
             rows = []
             for n, _plan in enumerate(rencana_rows(d, ind.id)):
                 what = ("rencana", ind.id, n)
                 kegiatan = self.value("Rencana Aksi", row, self._col("RA_Kegiatan"), _parse_text, (*what, "kegiatan"))
-                months = frozenset(
-                    m
-                    for m in range(1, 13)
-                    if self.value("Rencana Aksi", row, self._col(f"RA_Bulan_{m}"), _parse_mark, (*what, f"bulan{m}"))
-                )
+                months = frozenset(m for m in range(1, 13) if marks[(row - first) * 12 + m - 1])
                 biaya = self.value("Rencana Aksi", row, self._col("RA_Biaya"), normalize.parse_money, (*what, "biaya"))
                 pelaksana = self.value(
                     "Rencana Aksi", row, self._col("RA_Pelaksana"), _parse_text, (*what, "pelaksana")
@@ -542,7 +568,7 @@ def _show(value) -> str:
     return str(value)
 
 
-def _check_structure(raw, expected: Expected, maps: dict[str, SheetMap], data: WorkbookData, excel_view) -> None:
+def _check_structure(raw, expected: Expected, maps: dict[str, SheetMap], data: WorkbookData, views) -> None:
     """Formulas intact and their cached values right; locked values unchanged; no values where
     this unit may not write."""
     out = data.findings
@@ -558,19 +584,7 @@ def _check_structure(raw, expected: Expected, maps: dict[str, SheetMap], data: W
             got = cells.get(where)
             if formula is not None:
                 key = (name, r, c)
-                _compare_formula(
-                    formula,
-                    got,
-                    data.recomputed.get(key),
-                    excel_view.get(key) if excel_view else None,
-                    shown,
-                    r,
-                    c,
-                    where,
-                    data,
-                    out,
-                    excel_view is not None,
-                )
+                _compare_formula(formula, got, key, views, shown, where, data)
             elif not _changed(got, value):
                 continue
             elif owner and got is not None:
@@ -623,26 +637,29 @@ def _inserted_rows(smap: SheetMap, data: WorkbookData) -> None:
             )
 
 
-def _compare_formula(
-    formula: str, got, want, excel_want, sheet: str, r: int, c: int, where, data, out, recomputed: bool = True
-) -> None:
+def _compare_formula(formula: str, got, key: tuple[str, int, int], views: _Views | None, sheet, where, data) -> None:
     def report(code: str, value, **params) -> None:
-        out.append(findings.make(code, file=data.file, sheet=sheet, cell=a1(*where), value=value, **params))
+        data.findings.append(findings.make(code, file=data.file, sheet=sheet, cell=a1(*where), value=value, **params))
 
-    shown = _show(want if want != "" else "kosong") if recomputed else "(tidak dihitung ulang)"
+    def shown() -> str:
+        if views is None:
+            return "(tidak dihitung ulang)"
+        want = views.read(key)
+        return _show(want if want != "" else "kosong")
+
     if got is None or got.formula is None:
         if got is not None and got.value not in (None, ""):
-            report("FORMULA_OVERWRITTEN", got.value, expected=shown)
-        elif want not in ("", None) or (not recomputed and got is None):
-            report("FORMULA_OVERWRITTEN", "kosong", expected=shown)
+            report("FORMULA_OVERWRITTEN", got.value, expected=shown())
+        elif (got is None) if views is None else views.read(key) not in ("", None):
+            report("FORMULA_OVERWRITTEN", "kosong", expected=shown())
         return
-    if (r, c) != tuple(where):
-        formula = _translate(formula, (r, c), where)
+    if key[1:] != tuple(where):
+        formula = _translate(formula, key[1:], where)
     if got.formula != formula and got.formula.replace(" ", "").replace("$", "") != formula.replace("$", ""):
-        report("FORMULA_OVERWRITTEN", "=" + got.formula, expected=shown)
+        report("FORMULA_OVERWRITTEN", "=" + got.formula, expected=shown())
         return
-    if recomputed and got.value is not None and not _same(got.value, excel_want):
-        report("CACHE_STALE", got.value, cached=_show(got.value), expected=_show(excel_want))
+    if views is not None and got.value is not None and not _same(got.value, views.excel.get(key)):
+        report("CACHE_STALE", got.value, cached=_show(got.value), expected=_show(views.excel.get(key)))
 
 
 def _translate(formula: str, origin: tuple[int, int], target) -> str:

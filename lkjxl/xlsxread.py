@@ -61,6 +61,29 @@ class RawSheet:
     protected: bool = False
     merged: list[str] = field(default_factory=list)
     layout: bytes = b""  # formula positions and texts, unlocked cells: equal layouts, equal structure
+    plain: Plain | None = None
+
+
+@dataclass
+class Plain:
+    """A sheet's cells as arrays, to settle at once the cells that need no interpretation."""
+
+    keys: np.ndarray  # row * 16384 + col, ascending
+    kind: np.ndarray
+    num: np.ndarray
+    odd: np.ndarray  # a formula, or a date/time format: never settled from the arrays
+
+    def settle(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(blank, whole amount) masks for the cells at (rows, cols); -1 rows are not in the file.
+        A whole amount is a non-negative integer below 10^15 typed as a number."""
+        want = rows.astype(np.int64) * 16384 + cols
+        at = np.minimum(np.searchsorted(self.keys, want), self.keys.size - 1)
+        found = (rows >= 0) & (self.keys[at] == want)
+        kind = np.where(found, self.kind[at], rr.BLANK)
+        odd = found & self.odd[at]
+        num = np.where(found & (kind == rr.NUM), self.num[at], -1.0)
+        whole = (kind == rr.NUM) & ~odd & (num >= 0) & (num < 1e15) & (np.floor(num) == num)
+        return (rows >= 0) & (kind == rr.BLANK) & ~odd, whole
 
 
 @dataclass
@@ -118,10 +141,11 @@ def load(path: Path, *, inspected: bool = False) -> RawBook:
         states = {rr.text_of(a.get(b"name", b"")): a.get(b"state", b"visible").decode() for a in _sheet_attrs(wb)}
         styles = _styles(z.read("xl/styles.xml")) if "xl/styles.xml" in z else []
         locked = np.array([s.locked for s in styles] + [True])  # a style index past the list: locked
+        dates = np.array([s.date for s in styles] + [False])
         sheets = {}
         for part in book.sheets:
             rr.read_part(z, part)
-            sheets[part.name] = _raw_sheet(part, shared, states.get(part.name, "visible"), locked)
+            sheets[part.name] = _raw_sheet(part, shared, states.get(part.name, "visible"), locked, dates)
         props = _custom_properties(z.read("docProps/custom.xml")) if "docProps/custom.xml" in z else {}
         if "docProps/core.xml" in z:
             props |= _core_properties(z.read("docProps/core.xml"))
@@ -149,7 +173,7 @@ def _names(wb: bytes) -> dict[str, str]:
     return names
 
 
-def _raw_sheet(part: rr.Sheet, shared: rr.SharedStrings, state: str, locked: np.ndarray) -> RawSheet:
+def _raw_sheet(part: rr.Sheet, shared: rr.SharedStrings, state: str, locked: np.ndarray, dates) -> RawSheet:
     """One sheet's arrays as cells; shared-formula followers get their master's formula, moved."""
     recalc_cells.parse_cells(part, shared)
     data = part.data or b""
@@ -173,6 +197,11 @@ def _raw_sheet(part: rr.Sheet, shared: rr.SharedStrings, state: str, locked: np.
             strict=True,
         )
     }
+    odd = dates[np.minimum(part.style, dates.size - 1)]
+    odd[part.formula_cells] = True
+    keys = part.keys()
+    if keys.size and np.all(keys[1:] > keys[:-1]):  # one cell per position, as the dict has them
+        sheet.plain = Plain(keys, part.kind, part.num, odd)
     unlocked = keep & ~locked[np.minimum(part.style, locked.size - 1)]
     sheet.layout = part.signature + b"\0" + part.keys()[unlocked].tobytes()
     if part.formula_cells.size:
