@@ -345,18 +345,15 @@ class _Inputs:
         if plain is None:
             return [self.value(sheet, r, c, parse, what) for (r, c), what in zip(cells, whats, strict=True)]
         places = [smap.where(r, c) or (-1, -1) for r, c in cells]
-        blank, whole = plain.settle(np.array([p[0] for p in places]), np.array([p[1] for p in places]))
+        blank, whole, amounts = plain.settle(np.array([p[0] for p in places]), np.array([p[1] for p in places]))
         settled = blank | whole if parse is normalize.parse_money else blank
-        out = []
-        shown = smap.raw.name
-        for n, ((r, c), what, place) in enumerate(zip(cells, whats, places, strict=True)):
-            if settled[n]:
-                value = None if blank[n] else int(smap.raw.cells[place].value)
-                self.data.cells[what] = f"{shown}!{a1(*place)}"
-                self.inputs[(sheet, r, c)] = value
-                out.append(value)
-            else:
-                out.append(self.value(sheet, r, c, parse, what))
+        out = [a if w else None for a, w in zip(amounts.tolist(), whole.tolist(), strict=True)]
+        done = np.flatnonzero(settled).tolist()
+        prefix = smap.raw.name + "!"
+        self.data.cells.update((whats[n], prefix + a1(*places[n])) for n in done)
+        self.inputs.update(((sheet, *cells[n]), out[n]) for n in done)
+        for n in np.flatnonzero(~settled).tolist():
+            out[n] = self.value(sheet, *cells[n], parse, whats[n])
         return out
 
     def _formula_input(self, cell, sheet: str, addr: str) -> None:
@@ -669,6 +666,8 @@ def _translate(formula: str, origin: tuple[int, int], target) -> str:
 
 
 def _same(cached, want) -> bool:
+    if type(cached) is type(want) and cached == want:
+        return True  # the usual case, settled before the general rules
     if want in ("", None) or cached in ("", None):
         return want in ("", None) and cached in ("", None)
     if _is_number(want) and _is_number(cached):
@@ -683,6 +682,8 @@ def _has_token(value) -> bool:
 def _changed(got, template_value) -> bool:
     """A value differs from what the template put in a cell this unit may not edit."""
     value = got.value if got is not None else None
+    if type(value) is type(template_value) and value == template_value:
+        return False
     if value in (None, "") and template_value in (None, ""):
         return False
     if _is_number(value) and _is_number(template_value):

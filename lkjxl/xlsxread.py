@@ -73,9 +73,9 @@ class Plain:
     num: np.ndarray
     odd: np.ndarray  # a formula, or a date/time format: never settled from the arrays
 
-    def settle(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(blank, whole amount) masks for the cells at (rows, cols); -1 rows are not in the file.
-        A whole amount is a non-negative integer below 10^15 typed as a number."""
+    def settle(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(blank, whole amount) masks and the amounts for the cells at (rows, cols); -1 rows are
+        not in the file. A whole amount is a non-negative integer below 10^15 typed as a number."""
         want = rows.astype(np.int64) * 16384 + cols
         at = np.minimum(np.searchsorted(self.keys, want), self.keys.size - 1)
         found = (rows >= 0) & (self.keys[at] == want)
@@ -83,7 +83,7 @@ class Plain:
         odd = found & self.odd[at]
         num = np.where(found & (kind == rr.NUM), self.num[at], -1.0)
         whole = (kind == rr.NUM) & ~odd & (num >= 0) & (num < 1e15) & (np.floor(num) == num)
-        return (rows >= 0) & (kind == rr.BLANK) & ~odd, whole
+        return (rows >= 0) & (kind == rr.BLANK) & ~odd, whole, np.where(whole, num, 0).astype(np.int64)
 
 
 @dataclass
@@ -177,8 +177,9 @@ def _raw_sheet(part: rr.Sheet, shared: rr.SharedStrings, state: str, locked: np.
     """One sheet's arrays as cells; shared-formula followers get their master's formula, moved."""
     recalc_cells.parse_cells(part, shared)
     data = part.data or b""
-    sheet = RawSheet(part.name, state, protected=_PROTECTED.search(data) is not None)
-    sheet.merged = [rr.text_of(ref) for ref in _MERGED.findall(data)]
+    tail = data[max(data.rfind(b"</sheetData>"), 0) :]  # both elements follow the cells
+    sheet = RawSheet(part.name, state, protected=_PROTECTED.search(tail) is not None)
+    sheet.merged = [rr.text_of(ref) for ref in _MERGED.findall(tail)]
     kind, num = part.kind, part.num
     values = part.txt.copy()  # text and errors as they are; blanks None
     numbers = kind == rr.NUM
