@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .recalc_read import BLANK, BOOL, ERR, NUM, STR
+from .xlexpr import text_to_number
 
 DIV0, NA, VALUE, REF, NUMERR, NAME = "#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NUM!", "#NAME?"
 
@@ -124,17 +125,6 @@ def with_errors(result: V, mask, codes) -> V:
 # -- coercion ----------------------------------------------------------------------------
 
 
-def _text_to_number(s: str) -> float | None:
-    t = s.strip()
-    scale = 1.0
-    if t.endswith("%"):
-        t, scale = t[:-1].strip(), 0.01
-    try:
-        return float(t) * scale if t and t.lower() not in ("nan", "inf", "-inf", "infinity", "+inf") else None
-    except ValueError:
-        return None
-
-
 def to_number(v: V) -> V:
     """Numbers as arithmetic sees them: blank 0, TRUE 1, numeric text parsed, other text #VALUE!."""
     kind = v.kind
@@ -152,7 +142,7 @@ def to_number(v: V) -> V:
         flat_num, flat_kind = num.reshape(-1), out_kind.reshape(-1)
         bad = []
         for i in text_at:
-            x = _text_to_number(texts[i])
+            x = text_to_number(texts[i])
             if x is None:
                 bad.append(i)
             else:

@@ -220,11 +220,22 @@ def _number(v):
         return float(v)
     if isinstance(v, int | float):
         return float(v) if math.isfinite(v) else VALUE  # a NaN in a file's XML is no number Excel has
+    number = text_to_number(str(v))
+    return VALUE if number is None else number
+
+
+def text_to_number(s: str) -> float | None:
+    """Text as arithmetic reads it, as Excel does: `' 12 '` is 12 and `'100%'` is 1; anything else,
+    and 'nan', 'inf', '1E+400' (no number Excel has), is None (#VALUE!)."""
+    t = s.strip()
+    scale = 1.0
+    if t.endswith("%"):
+        t, scale = t[:-1].strip(), 0.01
     try:
-        number = float(str(v))
+        number = float(t) * scale if t else None
     except ValueError:
-        return VALUE
-    return number if math.isfinite(number) else VALUE  # 'nan', 'inf', '1E+400' are text to Excel
+        return None
+    return number if number is not None and math.isfinite(number) else None
 
 
 def _is_num(v) -> bool:
