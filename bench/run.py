@@ -71,13 +71,14 @@ def timed(f, *args, **kw) -> tuple[float, object]:
 
 
 def _read_many(paths: list[str]) -> int:
-    return sum(len(reader.read(Path(p)).findings) for p in paths)
+    return sum(len(data.findings) for data in reader.read_many([Path(p) for p in paths]))
 
 
 def check_many(paths: list[Path], workers: int) -> float:
     if workers == 1:
-        return timed(lambda: [reader.read(p) for p in paths])[0]
-    chunks = [[str(p) for p in paths[i::workers]] for i in range(workers)]
+        return timed(lambda: reader.read_many(paths))[0]
+    size = -(-len(paths) // workers)
+    chunks = [[str(p) for p in paths[i : i + size]] for i in range(0, len(paths), size)]
     with ProcessPoolExecutor(workers) as pool:
         pool.submit(_read_many, []).result()  # start the workers before timing
         started = time.perf_counter()

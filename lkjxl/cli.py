@@ -237,15 +237,15 @@ UNUSABLE = {"UNUSABLE_FILE", "NOT_LKJXL", "TEMPLATE_VERSION", "CONSOLIDATED_WORK
 def _cmd_check(args) -> int:
     from . import findings
     from .annotate import annotate
-    from .reader import read
+    from .reader import read_many
 
     registry = _registry(args.definitions)
     everything, unusable = [], False
-    for n, path in enumerate(args.files, start=1):
+    for path in args.files:
         if not path.is_file():
             raise UsageError(f"berkas '{path}' tidak ditemukan")
-        _progress(n, len(args.files), path.name)
-        data = read(path, registry)
+    read = read_many(args.files, registry, progress=lambda n, path: _progress(n, len(args.files), path.name))
+    for path, data in zip(args.files, read, strict=True):
         everything.extend(data.findings)
         unusable |= any(f.code in UNUSABLE for f in data.findings)
         if args.annotate and data.findings and not any(f.code == "UNUSABLE_FILE" for f in data.findings):
