@@ -19,6 +19,8 @@ from xml.etree.ElementTree import ParseError
 from . import findings, frames, merge, reader
 
 KIND_KONSOLIDASI = "konsolidasi"
+# The reason of a double that --prefer newest settled: not a problem left open (see cli's exit code).
+SUPERSEDED = "digantikan kiriman yang lebih baru (--prefer newest)"
 
 
 @dataclass
@@ -193,8 +195,13 @@ def collect(
         out.frames.temuan += frames.finding_rows(code, merged.findings)
         used = [source for source, data in group if data.file in merged.used]
         for source, _ in group:
-            if all(source is not u for u in used):
-                source.status, source.reason = "ganda", "unit yang sama dikirim lebih dari sekali"
+            if all(source is not u for u in used):  # merge took the newest of the unit's files, or none
+                source.status = "ganda"
+                source.reason = (
+                    SUPERSEDED
+                    if prefer == "newest"
+                    else f"unit {source.unit} dikirim lebih dari sekali; pilih satu (atau --prefer newest)"
+                )
         satker_inputs.setdefault(code, []).append((used, merged))
     for code in sorted(satker_inputs):
         chosen = _choose(satker_inputs[code], prefer, out)
@@ -238,7 +245,7 @@ def _choose(candidates: list, prefer: str | None, out: Collection):
     for i, group in enumerate(sources):
         if i != best:
             for s in group:
-                s.status, s.reason = "ganda", "digantikan kiriman yang lebih baru (--prefer newest)"
+                s.status, s.reason = "ganda", SUPERSEDED
     return candidates[best]
 
 

@@ -242,3 +242,49 @@ def test_a_csv_without_code_column_is_a_usage_error(tmp_path):
     bad.write_text("kode,nama\n1901,A\n")
     with pytest.raises(ValueError, match="code"):
         consolidate.load_expected(bad)
+
+
+def _units_with_a_second_kul(folder: Path) -> Path:
+    """1971's four subbagian files saved on 10 January, and a corrected KUL file saved on the 20th."""
+    satker = DEF.find_satker("1971")
+    for unit in DEF.units:
+        template.write(
+            DEF, satker, folder / f"{unit.code}.xlsx", unit, synthetic.random_filling(DEF, random.Random(12))
+        )
+        _set_modified(folder / f"{unit.code}.xlsx", "2025-01-10T08:00:00Z")
+    newer = template.write(
+        DEF, satker, folder / "KUL-revisi.xlsx", DEF.unit("KUL"), synthetic.random_filling(DEF, random.Random(13))
+    )
+    _set_modified(newer, "2025-01-20T08:00:00Z")
+    return newer
+
+
+def test_prefer_newest_settles_a_unit_sent_twice_as_it_settles_a_satker(tmp_path):
+    from lkjxl import cli
+
+    _units_with_a_second_kul(tmp_path / "in")
+    out = tmp_path / "out.xlsx"
+    assert cli.main(["consolidate", str(tmp_path / "in"), "-o", str(out), "--prefer", "newest"]) == 0
+    collection = consolidate.collect([tmp_path / "in"], workers=1, prefer="newest")
+    by_name = {Path(s.file).name: s for s in collection.sources}
+    assert by_name["KUL-revisi.xlsx"].status == "diterima"
+    assert by_name["KUL.xlsx"].status == "ganda" and by_name["KUL.xlsx"].reason.startswith("digantikan")
+    (tmp_path / "in" / "KUL.xlsx").unlink()  # the same figures as when only the corrected file was sent
+    alone = consolidate.collect([tmp_path / "in"], workers=1)
+    assert collection.frames.anggaran == alone.frames.anggaran and collection.frames.indikator == alone.frames.indikator
+    import openpyxl
+
+    kel = openpyxl.load_workbook(out)["Kelengkapan"]
+    rows = [[c.value for c in r] for r in kel.iter_rows(min_row=4)]
+    assert ["1971", None, None, "ganda", "KUL.xlsx", by_name["KUL.xlsx"].reason] in rows
+
+
+def test_without_prefer_a_unit_sent_twice_stays_open(tmp_path):
+    from lkjxl import cli
+
+    _units_with_a_second_kul(tmp_path / "in")
+    assert cli.main(["consolidate", str(tmp_path / "in"), "-o", str(tmp_path / "out.xlsx")]) == 1
+    collection = consolidate.collect([tmp_path / "in"], workers=1)
+    status = {Path(s.file).name: (s.status, s.reason) for s in collection.sources}
+    assert status["KUL.xlsx"][0] == status["KUL-revisi.xlsx"][0] == "ganda"
+    assert "--prefer newest" in status["KUL.xlsx"][1] and not status["KUL.xlsx"][1].startswith("digantikan")
