@@ -153,8 +153,10 @@ def collect(
         out.sources.append(source)
         if isinstance(result, frames.Frames):  # a consolidated workbook: its satker rows, one by one
             source.kind, source.sha256 = KIND_KONSOLIDASI, result.sha256
-            for code in sorted({row["satker"] for row in result.indikator + result.anggaran}):
-                if expected_codes and code not in expected_codes:
+            codes = sorted({row["satker"] for row in result.indikator + result.anggaran})
+            outside = [code for code in codes if expected_codes and code not in expected_codes]
+            for code in codes:
+                if code in outside:
                     out.frames.temuan += frames.finding_rows(
                         code,
                         [
@@ -165,6 +167,12 @@ def collect(
                     )
                     continue
                 satker_inputs.setdefault(code, []).append((source, _only(result, code)))
+            if not codes:  # stays ditolak: every rejected file says why (summary, Kelengkapan, Sumber)
+                source.reason = "buku kerja konsolidasi ini tidak memuat baris satker (sheet Data kosong)"
+            elif outside == codes:
+                source.reason = (
+                    f"tidak satu pun satker dalam berkas ini ada di daftar --expected (berkas memuat: {_listed(codes)})"
+                )
             continue
         data = result
         source.sha256, source.satker = data.sha256, data.satker_code
@@ -215,6 +223,11 @@ def collect(
             )
     out.reconciliation = reconcile(out)
     return out
+
+
+def _listed(codes: list[str], most: int = 10) -> str:
+    shown = ", ".join(codes[:most])
+    return shown if len(codes) <= most else f"{shown}, … ({len(codes)} satker)"
 
 
 def _only(part: frames.Frames, code: str) -> frames.Frames:

@@ -288,3 +288,36 @@ def test_without_prefer_a_unit_sent_twice_stays_open(tmp_path):
     status = {Path(s.file).name: (s.status, s.reason) for s in collection.sources}
     assert status["KUL.xlsx"][0] == status["KUL-revisi.xlsx"][0] == "ganda"
     assert "--prefer newest" in status["KUL.xlsx"][1] and not status["KUL.xlsx"][1].startswith("digantikan")
+
+
+def test_a_rejected_province_workbook_says_why_everywhere(tmp_path, capsys):
+    import openpyxl
+
+    from lkjxl import cli
+
+    write_province(tmp_path / "in", "19", 2, seed=14)
+    province = tmp_path / "prov-19.xlsx"
+    consolidate_to([tmp_path / "in"], province)
+    expected = tmp_path / "satker.csv"
+    expected.write_text("code,name,level,parent\n2101,KPU Kota Uji 2101,kabkota,21\n")
+    out = tmp_path / "nasional.xlsx"
+    capsys.readouterr()
+    assert cli.main(["consolidate", str(province), "-o", str(out), "--expected", str(expected)]) == 1
+    reason = consolidate.collect([province], workers=1, expected=expected).sources[0].reason
+    assert "--expected" in reason and "1901, 1902" in reason
+    assert f"ditolak   prov-19.xlsx — {reason}" in capsys.readouterr().out
+    wb = openpyxl.load_workbook(out)
+    assert ["?", None, None, "ditolak", "prov-19.xlsx", reason] in [
+        [c.value for c in r] for r in wb["Kelengkapan"].iter_rows(min_row=4)
+    ]
+    sumber = {r[0]: r for r in wb["Sumber"].iter_rows(values_only=True)}
+    assert sumber["prov-19.xlsx"][6:8] == ("ditolak", reason)
+
+
+def test_an_empty_province_workbook_says_why(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "rusak.xlsx").write_bytes(b"bukan excel")
+    province = tmp_path / "prov-kosong.xlsx"
+    consolidate_to([tmp_path / "in"], province)  # every input rejected: a workbook without satker rows
+    source = consolidate.collect([province], workers=1).sources[0]
+    assert source.status == "ditolak" and "tidak memuat" in source.reason
