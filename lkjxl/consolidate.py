@@ -247,7 +247,12 @@ def _choose(candidates: list, prefer: str | None, out: Collection):
     names = ", ".join(s.file.rsplit("/", 1)[-1] for group in sources for s in group)
     code = sources[0][0].satker or "?"
     out.frames.temuan += frames.finding_rows(
-        code, [findings.make("DUPLICATE_SUBMISSION", file=sources[0][0].file, value=code, other=names)]
+        code,
+        [
+            findings.make(
+                "DUPLICATE_SUBMISSION", file=sources[0][0].file, value=code, what=f"satker {code}", other=names
+            )
+        ],
     )
     if prefer != "newest":
         for group in sources:

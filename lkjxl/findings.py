@@ -251,8 +251,8 @@ CATALOGUE: dict[str, FindingType] = {
             "DUPLICATE_SUBMISSION",
             WARNING,
             "Kiriman ganda",
-            "satker {value} dikirim lebih dari sekali: {other}",
-            "kirim satu berkas per satker",
+            "{what} dikirim lebih dari sekali: {other}",
+            "kirim satu berkas per satker, dan satu per unit untuk berkas subbagian",
         ),
         # -- recalculation -------------------------------------------------------------
         _t(

@@ -321,3 +321,15 @@ def test_an_empty_province_workbook_says_why(tmp_path):
     consolidate_to([tmp_path / "in"], province)  # every input rejected: a workbook without satker rows
     source = consolidate.collect([province], workers=1).sources[0]
     assert source.status == "ditolak" and "tidak memuat" in source.reason
+
+
+def test_a_duplicate_message_names_the_unit_and_its_satker(tmp_path):
+    _units_with_a_second_kul(tmp_path / "in")
+    write_province(tmp_path / "in", "19", 1, seed=15)
+    (tmp_path / "in" / "1901-lagi.xlsx").write_bytes((tmp_path / "in" / "1901.xlsx").read_bytes())
+    temuan = consolidate.collect([tmp_path / "in"], workers=1).frames.temuan
+    messages = sorted(row["pesan"] for row in temuan if row["kode"] == "DUPLICATE_SUBMISSION")
+    assert messages == [
+        "satker 1901 dikirim lebih dari sekali: 1901-lagi.xlsx, 1901.xlsx",
+        "unit KUL satker 1971 dikirim lebih dari sekali: KUL-revisi.xlsx, KUL.xlsx",
+    ]
