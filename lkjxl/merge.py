@@ -150,7 +150,7 @@ def _take(merged: Merged, by_unit: dict, kind: str, key: str, owner: str, defaul
                 value=_short(value),
                 what=f"{kind} {key}".strip(),
                 other=_short(other),
-                file_a=owner_data.file if owner_data else f"(unit {owner} tidak ada)",
+                file_a=owner_data.file if owner_data else f"unit {owner} tidak ada",  # the template adds the ( )
                 file_b=data.file,
             )
         )

@@ -62,6 +62,16 @@ def test_merge_takes_each_value_from_its_owner_and_reports_conflicts_and_missing
     assert again.usable and not [f for f in again.findings if f.severity == "error"]
 
 
+def test_a_conflict_with_a_missing_owner_names_the_missing_unit_once(tmp_path):
+    fill = synthetic.random_filling(DEF, random.Random(4), missing_rate=0)
+    satker = DEF.find_satker("1971")
+    kul = template.write(DEF, satker, tmp_path / "KUL.xlsx", DEF.unit("KUL"), fill)
+    edit(kul, "| sheet | cell | value |\n| Realisasi | J7 | 0.99 |")  # PDI's SS01.IK02; PDI sent nothing
+    merged = merge.merge([reader.read(kul)])
+    conflict = next(f for f in merged.findings if f.code == "CONFLICT")
+    assert conflict.message.startswith("realisasi SS01.IK02 diisi berbeda: kosong (unit PDI tidak ada) dan 0.99 | ")
+
+
 def test_three_levels_national_totals_equal_all_inputs(tmp_path):
     expected = {}
     provinces = []
