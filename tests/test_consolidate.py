@@ -343,3 +343,18 @@ def test_a_duplicate_message_names_the_unit_and_its_satker(tmp_path):
         "satker 1901 dikirim lebih dari sekali: 1901-lagi.xlsx, 1901.xlsx",
         "unit KUL satker 1971 dikirim lebih dari sekali: KUL-revisi.xlsx, KUL.xlsx",
     ]
+
+
+def test_kelengkapan_lists_the_expected_satker_and_no_other(tmp_path):
+    import openpyxl
+
+    write_province(tmp_path / "in", "19", 3, seed=16)
+    province = tmp_path / "prov.xlsx"
+    consolidate_to([tmp_path / "in"], province)
+    (tmp_path / "in" / "1902.xlsx").rename(tmp_path / "1902.xlsx")  # 1902 both alone and inside the province
+    expected = tmp_path / "satker.csv"
+    expected.write_text("code,name,level,parent\n1901,A,kabkota,19\n1902,B,kabkota,19\n1904,D,kabkota,19\n")
+    consolidate_to([province, tmp_path / "1902.xlsx"], tmp_path / "out.xlsx", expected=expected)
+    kel = openpyxl.load_workbook(tmp_path / "out.xlsx")["Kelengkapan"]
+    satker_rows = {r[0]: r[3] for r in kel.iter_rows(min_row=5, values_only=True) if r[1] is not None}
+    assert satker_rows == {"1901": "diterima", "1902": "ganda", "1904": "belum ada"}  # 1903 is WRONG_SATKER only
