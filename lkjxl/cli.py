@@ -376,9 +376,10 @@ def _cmd_consolidate(args) -> int:
     if previous:
         print(f"pembanding: {previous.name} (tahun {previous.year}), lembar {report_previous.SHEET}")
     print(f"ditulis: {args.output}")
-    superseded = "digantikan"  # duplicates resolved by --prefer newest are not a problem left open
-    open_problems = [
-        s for s in collection.sources if s.status == "ditolak" or (s.status == "ganda" and superseded not in s.reason)
+    open_problems = [  # doubles settled by --prefer newest are not a problem left open
+        s
+        for s in collection.sources
+        if s.status == "ditolak" or (s.status == "ganda" and s.reason != consolidate.SUPERSEDED)
     ]
     return 1 if open_problems or not collection.ok else 0
 

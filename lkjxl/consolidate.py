@@ -19,6 +19,8 @@ from xml.etree.ElementTree import ParseError
 from . import findings, frames, merge, reader
 
 KIND_KONSOLIDASI = "konsolidasi"
+# The reason of a double that --prefer newest settled: not a problem left open (see cli's exit code).
+SUPERSEDED = "digantikan kiriman yang lebih baru (--prefer newest)"
 
 
 @dataclass
@@ -151,8 +153,10 @@ def collect(
         out.sources.append(source)
         if isinstance(result, frames.Frames):  # a consolidated workbook: its satker rows, one by one
             source.kind, source.sha256 = KIND_KONSOLIDASI, result.sha256
-            for code in sorted({row["satker"] for row in result.indikator + result.anggaran}):
-                if expected_codes and code not in expected_codes:
+            codes = sorted({row["satker"] for row in result.indikator + result.anggaran})
+            outside = [code for code in codes if expected_codes and code not in expected_codes]
+            for code in codes:
+                if code in outside:
                     out.frames.temuan += frames.finding_rows(
                         code,
                         [
@@ -163,6 +167,12 @@ def collect(
                     )
                     continue
                 satker_inputs.setdefault(code, []).append((source, _only(result, code)))
+            if not codes:  # stays ditolak: every rejected file says why (summary, Kelengkapan, Sumber)
+                source.reason = "buku kerja konsolidasi ini tidak memuat baris satker (sheet Data kosong)"
+            elif outside == codes:
+                source.reason = (
+                    f"tidak satu pun satker dalam berkas ini ada di daftar --expected (berkas memuat: {_listed(codes)})"
+                )
             continue
         data = result
         source.sha256, source.satker = data.sha256, data.satker_code
@@ -193,8 +203,13 @@ def collect(
         out.frames.temuan += frames.finding_rows(code, merged.findings)
         used = [source for source, data in group if data.file in merged.used]
         for source, _ in group:
-            if all(source is not u for u in used):
-                source.status, source.reason = "ganda", "unit yang sama dikirim lebih dari sekali"
+            if all(source is not u for u in used):  # merge took the newest of the unit's files, or none
+                source.status = "ganda"
+                source.reason = (
+                    SUPERSEDED
+                    if prefer == "newest"
+                    else f"unit {source.unit} dikirim lebih dari sekali; pilih satu (atau --prefer newest)"
+                )
         satker_inputs.setdefault(code, []).append((used, merged))
     for code in sorted(satker_inputs):
         chosen = _choose(satker_inputs[code], prefer, out)
@@ -208,6 +223,11 @@ def collect(
             )
     out.reconciliation = reconcile(out)
     return out
+
+
+def _listed(codes: list[str], most: int = 10) -> str:
+    shown = ", ".join(codes[:most])
+    return shown if len(codes) <= most else f"{shown}, … ({len(codes)} satker)"
 
 
 def _only(part: frames.Frames, code: str) -> frames.Frames:
@@ -227,7 +247,12 @@ def _choose(candidates: list, prefer: str | None, out: Collection):
     names = ", ".join(s.file.rsplit("/", 1)[-1] for group in sources for s in group)
     code = sources[0][0].satker or "?"
     out.frames.temuan += frames.finding_rows(
-        code, [findings.make("DUPLICATE_SUBMISSION", file=sources[0][0].file, value=code, other=names)]
+        code,
+        [
+            findings.make(
+                "DUPLICATE_SUBMISSION", file=sources[0][0].file, value=code, what=f"satker {code}", other=names
+            )
+        ],
     )
     if prefer != "newest":
         for group in sources:
@@ -238,7 +263,7 @@ def _choose(candidates: list, prefer: str | None, out: Collection):
     for i, group in enumerate(sources):
         if i != best:
             for s in group:
-                s.status, s.reason = "ganda", "digantikan kiriman yang lebih baru (--prefer newest)"
+                s.status, s.reason = "ganda", SUPERSEDED
     return candidates[best]
 
 

@@ -80,9 +80,16 @@ class _Reader:
     def __init__(self, path: Path):
         self.path = path
         self.problems: list[Problem] = []
+        self._absent: set[tuple[int, str]] = set()  # (id of node, key) already reported as missing
 
     def problem(self, code: str, where, key, message: str, fix: str) -> None:
         self.problems.append(Problem(code, str(self.path), line_of(where, key), message, fix))
+
+    def missing(self, node, key: str, message: str, fix: str) -> None:
+        """A required key without a value: one DEF002, however many readers of the key notice it."""
+        if (id(node), key) not in self._absent:
+            self._absent.add((id(node), key))
+            self.problem("DEF002", node, None, message, fix)
 
     def mapping(self, node, key, allowed: set[str], required: set[str]) -> LineDict:
         value = node.get(key) if key is not None else node
@@ -106,7 +113,7 @@ class _Reader:
                 hint = f"maksud Anda '{close[0]}'?" if close else f"kunci yang dikenal: {', '.join(sorted(allowed))}"
                 self.problem("DEF001", node, key, f"kunci '{key}' tidak dikenal", hint)
         for key in sorted(required - set(node)):
-            self.problem("DEF002", node, None, f"kunci wajib '{key}' tidak ada", f"tambahkan '{key}:'")
+            self.missing(node, key, f"kunci wajib '{key}' tidak ada", f"tambahkan '{key}:'")
 
     def seq(self, node: dict, key: str, required: bool = True) -> LineList:
         value = node.get(key)
@@ -124,19 +131,15 @@ class _Reader:
     def text(self, node: dict, key: str, default: str | None = None) -> str:
         value = node.get(key, default)
         if value is None:
-            self.problem("DEF002", node, None, f"'{key}' wajib diisi", f"tambahkan '{key}: ...'")
+            self.missing(node, key, f"'{key}' wajib diisi", f"tambahkan '{key}: ...'")
             return ""
         return str(value).strip()
 
     def enum(self, node: dict, key: str, enum_type, default=None):
         raw = node.get(key, default)
         if raw is None:
-            self.problem(
-                "DEF002",
-                node,
-                None,
-                f"'{key}' wajib diisi",
-                f"pilih salah satu: {', '.join(e.value for e in enum_type)}",
+            self.missing(
+                node, key, f"'{key}' wajib diisi", f"pilih salah satu: {', '.join(e.value for e in enum_type)}"
             )
             return next(iter(enum_type))
         if isinstance(raw, enum_type):
@@ -238,8 +241,8 @@ def loads(text: str, path: str | Path = "<teks>") -> Definition:
             ]
         )
     definition = _definition(reader, tree)
-    if reader.problems:
-        raise DefinitionError(reader.problems)
+    if reader.problems:  # top to bottom, the definition's own lines before its satker list's
+        raise DefinitionError(sorted(reader.problems, key=lambda p: (p.file != str(path), p.file, p.line)))
     return definition
 
 
@@ -383,7 +386,9 @@ def _value(r: _Reader, node, key, kind: ValueKind, satuan: str, required: bool):
     raw = node.get(key) if isinstance(node, dict) else node[key]
     parsed = normalize.parse_value(raw, kind, satuan)
     if parsed.missing:
-        if required:
+        if required and isinstance(node, dict) and key not in node:
+            r.missing(node, key, f"kunci wajib '{key}' tidak ada", f"tambahkan '{key}:'")
+        elif required:
             r.problem("DEF004", node, key, f"target '{raw}' kosong", "isi target tahunan, mis. '90%', '3 kali', 'B'")
         return None
     if parsed.error:

@@ -251,8 +251,8 @@ CATALOGUE: dict[str, FindingType] = {
             "DUPLICATE_SUBMISSION",
             WARNING,
             "Kiriman ganda",
-            "satker {value} dikirim lebih dari sekali: {other}",
-            "kirim satu berkas per satker",
+            "{what} dikirim lebih dari sekali: {other}",
+            "kirim satu berkas per satker, dan satu per unit untuk berkas subbagian",
         ),
         # -- recalculation -------------------------------------------------------------
         _t(
@@ -382,10 +382,11 @@ def table(findings: list[Finding]) -> str:
     """A plain-text table for the terminal, errors first, grouped by file."""
     order = {ERROR: 0, WARNING: 1, INFO: 2}
     rows = sorted(findings, key=lambda f: (f.file, order[f.severity], f.sheet, _cell_key(f.cell)))
-    lines = [f"{'tingkat':<8} {'kode':<20} {'berkas':<28} {'lokasi':<22} pesan", "-" * 120]
+    code = max([20, *(len(f.code) for f in rows)])  # CONSOLIDATED_WORKBOOK is wider than the usual 20
+    lines = [f"{'tingkat':<8} {'kode':<{code}} {'berkas':<28} {'lokasi':<22} pesan", "-" * (100 + code)]
     for f in rows:
         where = f"{f.sheet}!{f.cell}" if f.sheet else ""
-        lines.append(f"{f.severity:<8} {f.code:<20} {_short(f.file)[-28:]:<28} {where[:22]:<22} {f.message}")
+        lines.append(f"{f.severity:<8} {f.code:<{code}} {_short(f.file)[-28:]:<28} {where[:22]:<22} {f.message}")
     return "\n".join(lines)
 
 

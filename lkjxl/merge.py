@@ -81,7 +81,8 @@ def _one_per_unit(datas: list, prefer: str | None, found: list) -> dict:
             chosen[code] = group[0]
             continue
         names = ", ".join(x.file.rsplit("/", 1)[-1] for x in group)
-        found.append(findings.make("DUPLICATE_SUBMISSION", file=group[0].file, value=f"unit {code}", other=names))
+        what = f"unit {code} satker {group[0].satker_code}"
+        found.append(findings.make("DUPLICATE_SUBMISSION", file=group[0].file, value=code, what=what, other=names))
         if prefer == "newest":
             chosen[code] = max(group, key=lambda x: x.meta.get("modified", ""))
     return chosen
@@ -149,7 +150,7 @@ def _take(merged: Merged, by_unit: dict, kind: str, key: str, owner: str, defaul
                 value=_short(value),
                 what=f"{kind} {key}".strip(),
                 other=_short(other),
-                file_a=owner_data.file if owner_data else f"(unit {owner} tidak ada)",
+                file_a=owner_data.file if owner_data else f"unit {owner} tidak ada",  # the template adds the ( )
                 file_b=data.file,
             )
         )

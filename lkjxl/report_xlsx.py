@@ -556,18 +556,16 @@ class Report:
     def kelengkapan(self) -> None:
         heads = ["Satker", "Nama", "Induk", "Status", "Berkas", "Unit / catatan"]
         ws = self.sheet(S_KEL, heads, [8, 34, 7, 12, 40, 60])
-        expected = {row.get("code") for row in self.c.expected}
         by_satker = defaultdict(list)
         for s in self.c.sources:
             by_satker[s.satker].append(s)
         r = 4
-        for s in self.satkers:
+        for s in self.satkers:  # with --expected, all on the list: a satker off it is WRONG_SATKER, never counted
             sources = by_satker.get(s["satker"], [])
-            status = s["status"] if not expected or s["satker"] in expected else "tidak diharapkan"
             self.put(ws, r, 0, s["satker"])
             self.put(ws, r, 1, s["nama"])
             self.put(ws, r, 2, s["induk"])
-            self.put(ws, r, 3, status)
+            self.put(ws, r, 3, s["status"])
             self.put(ws, r, 4, "; ".join(x.file.rsplit("/", 1)[-1] for x in sources))
             units = sorted({x.unit for x in sources if x.unit})
             self.put(ws, r, 5, ("subbagian: " + ", ".join(units)) if units else "")

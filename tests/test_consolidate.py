@@ -62,6 +62,16 @@ def test_merge_takes_each_value_from_its_owner_and_reports_conflicts_and_missing
     assert again.usable and not [f for f in again.findings if f.severity == "error"]
 
 
+def test_a_conflict_with_a_missing_owner_names_the_missing_unit_once(tmp_path):
+    fill = synthetic.random_filling(DEF, random.Random(4), missing_rate=0)
+    satker = DEF.find_satker("1971")
+    kul = template.write(DEF, satker, tmp_path / "KUL.xlsx", DEF.unit("KUL"), fill)
+    edit(kul, "| sheet | cell | value |\n| Realisasi | J7 | 0.99 |")  # PDI's SS01.IK02; PDI sent nothing
+    merged = merge.merge([reader.read(kul)])
+    conflict = next(f for f in merged.findings if f.code == "CONFLICT")
+    assert conflict.message.startswith("realisasi SS01.IK02 diisi berbeda: kosong (unit PDI tidak ada) dan 0.99 | ")
+
+
 def test_three_levels_national_totals_equal_all_inputs(tmp_path):
     expected = {}
     provinces = []
@@ -242,3 +252,109 @@ def test_a_csv_without_code_column_is_a_usage_error(tmp_path):
     bad.write_text("kode,nama\n1901,A\n")
     with pytest.raises(ValueError, match="code"):
         consolidate.load_expected(bad)
+
+
+def _units_with_a_second_kul(folder: Path) -> Path:
+    """1971's four subbagian files saved on 10 January, and a corrected KUL file saved on the 20th."""
+    satker = DEF.find_satker("1971")
+    for unit in DEF.units:
+        template.write(
+            DEF, satker, folder / f"{unit.code}.xlsx", unit, synthetic.random_filling(DEF, random.Random(12))
+        )
+        _set_modified(folder / f"{unit.code}.xlsx", "2025-01-10T08:00:00Z")
+    newer = template.write(
+        DEF, satker, folder / "KUL-revisi.xlsx", DEF.unit("KUL"), synthetic.random_filling(DEF, random.Random(13))
+    )
+    _set_modified(newer, "2025-01-20T08:00:00Z")
+    return newer
+
+
+def test_prefer_newest_settles_a_unit_sent_twice_as_it_settles_a_satker(tmp_path):
+    from lkjxl import cli
+
+    _units_with_a_second_kul(tmp_path / "in")
+    out = tmp_path / "out.xlsx"
+    assert cli.main(["consolidate", str(tmp_path / "in"), "-o", str(out), "--prefer", "newest"]) == 0
+    collection = consolidate.collect([tmp_path / "in"], workers=1, prefer="newest")
+    by_name = {Path(s.file).name: s for s in collection.sources}
+    assert by_name["KUL-revisi.xlsx"].status == "diterima"
+    assert by_name["KUL.xlsx"].status == "ganda" and by_name["KUL.xlsx"].reason.startswith("digantikan")
+    (tmp_path / "in" / "KUL.xlsx").unlink()  # the same figures as when only the corrected file was sent
+    alone = consolidate.collect([tmp_path / "in"], workers=1)
+    assert collection.frames.anggaran == alone.frames.anggaran and collection.frames.indikator == alone.frames.indikator
+    import openpyxl
+
+    kel = openpyxl.load_workbook(out)["Kelengkapan"]
+    rows = [[c.value for c in r] for r in kel.iter_rows(min_row=4)]
+    assert ["1971", None, None, "ganda", "KUL.xlsx", by_name["KUL.xlsx"].reason] in rows
+
+
+def test_without_prefer_a_unit_sent_twice_stays_open(tmp_path):
+    from lkjxl import cli
+
+    _units_with_a_second_kul(tmp_path / "in")
+    assert cli.main(["consolidate", str(tmp_path / "in"), "-o", str(tmp_path / "out.xlsx")]) == 1
+    collection = consolidate.collect([tmp_path / "in"], workers=1)
+    status = {Path(s.file).name: (s.status, s.reason) for s in collection.sources}
+    assert status["KUL.xlsx"][0] == status["KUL-revisi.xlsx"][0] == "ganda"
+    assert "--prefer newest" in status["KUL.xlsx"][1] and not status["KUL.xlsx"][1].startswith("digantikan")
+
+
+def test_a_rejected_province_workbook_says_why_everywhere(tmp_path, capsys):
+    import openpyxl
+
+    from lkjxl import cli
+
+    write_province(tmp_path / "in", "19", 2, seed=14)
+    province = tmp_path / "prov-19.xlsx"
+    consolidate_to([tmp_path / "in"], province)
+    expected = tmp_path / "satker.csv"
+    expected.write_text("code,name,level,parent\n2101,KPU Kota Uji 2101,kabkota,21\n")
+    out = tmp_path / "nasional.xlsx"
+    capsys.readouterr()
+    assert cli.main(["consolidate", str(province), "-o", str(out), "--expected", str(expected)]) == 1
+    reason = consolidate.collect([province], workers=1, expected=expected).sources[0].reason
+    assert "--expected" in reason and "1901, 1902" in reason
+    assert f"ditolak   prov-19.xlsx — {reason}" in capsys.readouterr().out
+    wb = openpyxl.load_workbook(out)
+    assert ["?", None, None, "ditolak", "prov-19.xlsx", reason] in [
+        [c.value for c in r] for r in wb["Kelengkapan"].iter_rows(min_row=4)
+    ]
+    sumber = {r[0]: r for r in wb["Sumber"].iter_rows(values_only=True)}
+    assert sumber["prov-19.xlsx"][6:8] == ("ditolak", reason)
+
+
+def test_an_empty_province_workbook_says_why(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "rusak.xlsx").write_bytes(b"bukan excel")
+    province = tmp_path / "prov-kosong.xlsx"
+    consolidate_to([tmp_path / "in"], province)  # every input rejected: a workbook without satker rows
+    source = consolidate.collect([province], workers=1).sources[0]
+    assert source.status == "ditolak" and "tidak memuat" in source.reason
+
+
+def test_a_duplicate_message_names_the_unit_and_its_satker(tmp_path):
+    _units_with_a_second_kul(tmp_path / "in")
+    write_province(tmp_path / "in", "19", 1, seed=15)
+    (tmp_path / "in" / "1901-lagi.xlsx").write_bytes((tmp_path / "in" / "1901.xlsx").read_bytes())
+    temuan = consolidate.collect([tmp_path / "in"], workers=1).frames.temuan
+    messages = sorted(row["pesan"] for row in temuan if row["kode"] == "DUPLICATE_SUBMISSION")
+    assert messages == [
+        "satker 1901 dikirim lebih dari sekali: 1901-lagi.xlsx, 1901.xlsx",
+        "unit KUL satker 1971 dikirim lebih dari sekali: KUL-revisi.xlsx, KUL.xlsx",
+    ]
+
+
+def test_kelengkapan_lists_the_expected_satker_and_no_other(tmp_path):
+    import openpyxl
+
+    write_province(tmp_path / "in", "19", 3, seed=16)
+    province = tmp_path / "prov.xlsx"
+    consolidate_to([tmp_path / "in"], province)
+    (tmp_path / "in" / "1902.xlsx").rename(tmp_path / "1902.xlsx")  # 1902 both alone and inside the province
+    expected = tmp_path / "satker.csv"
+    expected.write_text("code,name,level,parent\n1901,A,kabkota,19\n1902,B,kabkota,19\n1904,D,kabkota,19\n")
+    consolidate_to([province, tmp_path / "1902.xlsx"], tmp_path / "out.xlsx", expected=expected)
+    kel = openpyxl.load_workbook(tmp_path / "out.xlsx")["Kelengkapan"]
+    satker_rows = {r[0]: r[3] for r in kel.iter_rows(min_row=5, values_only=True) if r[1] is not None}
+    assert satker_rows == {"1901": "diterima", "1902": "ganda", "1904": "belum ada"}  # 1903 is WRONG_SATKER only

@@ -147,3 +147,21 @@ def test_missing_file_is_a_problem_not_a_traceback(tmp_path):
     with pytest.raises(definition.DefinitionError) as info:
         definition.load(tmp_path / "tidak-ada.yaml")
     assert info.value.problems[0].code == "DEF009"
+
+
+def test_a_misspelt_required_key_is_reported_once(tmp_path):
+    found = problems(tmp_path, MINIMAL.replace("polarity: positif", "polaritas: positif"))
+    assert [(p.code, p.line) for p in found] == [("DEF002", 15), ("DEF001", 18)]  # top to bottom
+    assert "polarity" in found[0].message and "polarity" in found[1].fix
+
+
+def test_a_missing_target_is_reported_once(tmp_path):
+    found = problems(tmp_path, MINIMAL.replace("            target: 90%\n", ""))
+    assert [p.code for p in found] == ["DEF002"]
+
+
+def test_problems_read_top_to_bottom(tmp_path):
+    text = MINIMAL.replace("owner: PDI", "owner: XYZ").replace("jenis_belanja: 51", "jenis_belanja: 57")
+    text = text.replace("level: kabkota", "level: kota")  # read last, written near the top
+    lines = [p.line for p in problems(tmp_path, text)]
+    assert lines == sorted(lines) and len(lines) == 3

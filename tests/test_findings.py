@@ -36,3 +36,14 @@ def test_table_and_json_carry_every_finding():
     assert "Realisasi!J7" in text and "Realisasi!J8" in text
     assert text.index("NOT_A_NUMBER") < text.index("TEXT_NUMBER")  # errors first
     assert '"cell": "J7"' in findings.to_json(found)
+
+
+def test_table_columns_line_up_whatever_the_code_length():
+    found = [
+        findings.make("CONSOLIDATED_WORKBOOK", file="x/prov.xlsx"),
+        findings.make("NOT_A_NUMBER", file="x/a.xlsx", sheet="Realisasi", cell="J7", value="sudah"),
+    ]
+    header, _, *rows = findings.table(found).splitlines()
+    for row, f in zip(rows, sorted(found, key=lambda f: f.file), strict=True):
+        assert row.index(f.file.rsplit("/", 1)[1]) == header.index("berkas")
+        assert row.index(f.message) == header.index("pesan")
