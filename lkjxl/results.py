@@ -90,10 +90,16 @@ def budget_results(d: Definition, fill: Filling) -> list[BudgetResult]:
             akhir = pagu_akhir(fill, line.key, d) or 0
             spent = sum(v for v in fill.realisasi_bulan.get(line.key, []) if v is not None)
             leaves[line.key] = (awal, akhir, spent)
+    totals: dict[str, list[int]] = {}  # each leaf added to itself and every line above it
+    for key, amounts in leaves.items():
+        parts = key.split("/")
+        for n in range(1, len(parts) + 1):
+            total = totals.setdefault("/".join(parts[:n]), [0, 0, 0])
+            for i in range(3):
+                total[i] += amounts[i]
     out = []
     for line in d.budget:
-        parts = [v for k, v in leaves.items() if k == line.key or k.startswith(line.key + "/")]
-        awal, akhir, spent = (sum(p[i] for p in parts) for i in range(3))
+        awal, akhir, spent = totals.get(line.key, (0, 0, 0))
         out.append(
             BudgetResult(
                 line.key,
