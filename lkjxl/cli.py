@@ -354,10 +354,8 @@ def _cmd_consolidate(args) -> int:
     )
     if sys.stderr.isatty():
         sys.stderr.write("\n")
-    tmp = args.output.with_name(f".{args.output.name}.part")  # written in full, then renamed into place
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    report_xlsx.write(collection, tmp, args.title)
-    tmp.replace(args.output)
+    report_xlsx.write(collection, args.output, args.title)  # atomic: a temporary file renamed into place
     _summary(collection)
     print(f"ditulis: {args.output}")
     superseded = "digantikan"  # duplicates resolved by --prefer newest are not a problem left open
