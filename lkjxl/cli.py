@@ -368,10 +368,8 @@ def _cmd_consolidate(args) -> int:
         sys.stderr.write("\n")
     if previous and (problem := report_previous.year_problem(previous, frames.year_of(collection.frames))):
         raise UsageError(problem)
-    tmp = args.output.with_name(f".{args.output.name}.part")  # written in full, then renamed into place
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    report_xlsx.write(collection, tmp, args.title, previous=previous)
-    tmp.replace(args.output)
+    report_xlsx.write(collection, args.output, args.title, previous=previous)  # atomic: temporary file, renamed
     _summary(collection)
     if previous:
         print(f"pembanding: {previous.name} (tahun {previous.year}), lembar {report_previous.SHEET}")

@@ -12,6 +12,7 @@ import pytest
 from workbooks import DEF, edit
 
 from lkjxl import consolidate, merge, reader, report_xlsx, synthetic, template
+from lkjxl.frames import AGR_COLUMNS, IND_COLUMNS, REV_COLUMNS
 from lkjxl.model import Indikator, Level, Polarity, Satker, ValueKind
 
 
@@ -146,6 +147,29 @@ def test_identical_inputs_give_identical_bytes(tmp_path):
     consolidate_to([tmp_path / "in"], tmp_path / "a.xlsx")
     consolidate_to([tmp_path / "in"], tmp_path / "b.xlsx")
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+
+
+def test_data_sheets_give_back_every_row_exactly(tmp_path):
+    """The nation is built from the provinces' Data sheets: every value must read back as it was written."""
+    from lkjxl import frames, report_read
+
+    collection = consolidate.Collection(frames.empty(), [])
+    for n, satker in enumerate(satkers("19", 3)):
+        fill = synthetic.random_filling(DEF, random.Random(n))
+        collection.frames.extend(frames.satker_frames(DEF, satker, fill, f"masuk/19/{satker.code} – ülang.xlsx"))
+    collection.frames.indikator[0]["uraian"] = '=HYPERLINK("http://contoh.id","klik")'
+    collection.frames.indikator[1]["capaian"] = 0.1 + 0.2  # needs 17 digits to come back exactly
+    collection.frames.anggaran[0]["uraian"] = " +1 dengan\ttab dan\x01kontrol "
+    collection.frames.anggaran[1]["pagu_akhir"] = 987_654_321_098_765
+    report_xlsx.write(collection, tmp_path / "provinsi.xlsx", "Uji")
+    back = report_read.read_consolidated(tmp_path / "provinsi.xlsx")
+
+    def rows(table: list[dict], columns: list[str]) -> list[dict]:
+        blank_is_none = ({k: None if r.get(k) == "" else r.get(k) for k in columns} for r in table)
+        return sorted(blank_is_none, key=lambda r: (r["satker"], r.get("indikator") or r.get("kunci") or r["revisi"]))
+
+    for name, columns in (("indikator", IND_COLUMNS), ("anggaran", AGR_COLUMNS), ("revisi", REV_COLUMNS)):
+        assert rows(getattr(back, name), columns) == rows(getattr(collection.frames, name), columns), name
 
 
 def test_charts_are_present(tmp_path):
