@@ -12,11 +12,12 @@ import csv
 import os
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
 from . import findings, frames, merge, reader
+from .model import Filling
 
 KIND_KONSOLIDASI = "konsolidasi"
 # The reason of a double that --prefer newest settled: not a problem left open (see cli's exit code).
@@ -91,7 +92,27 @@ def _read_one(path: Path):
             )
             return data
     data = reader.read(path, recompute=False)  # figures come from the rules engine; see reader.read
-    return data
+    if not data.usable or data.unit is not None:
+        return data  # subbagian files are merged per satker first, in the parent
+    d = data.definition
+    part = frames.satker_frames(d, merge.satker_of(data.meta), data.filling, path.name)
+    slim = replace(data, definition=None, cells={}, filling=Filling())
+    return _Satker(slim, _template_label(d), part, _count_filling(data.filling))
+
+
+@dataclass
+class _Satker:
+    """A satker workbook read in a worker and reduced to what consolidation keeps: identity,
+    findings and its rows (the definition, with its satker list, is not sent back per file)."""
+
+    data: reader.WorkbookData
+    template: str
+    part: frames.Frames
+    values: int
+
+
+def _template_label(d) -> str:
+    return f"{d.template.id} v{d.template.version} ({d.year})"
 
 
 def read_all(paths: list[Path], workers: int | None = None, progress=None) -> list:
@@ -174,15 +195,14 @@ def collect(
                     f"tidak satu pun satker dalam berkas ini ada di daftar --expected (berkas memuat: {_listed(codes)})"
                 )
             continue
-        data = result
+        data = result.data if isinstance(result, _Satker) else result
         source.sha256, source.satker = data.sha256, data.satker_code
         source.timestamp = data.meta.get("modified", "")
         out.frames.temuan += frames.finding_rows(data.satker_code, data.findings)
-        if not data.usable:
+        if not isinstance(result, _Satker) and not data.usable:
             source.reason = "; ".join(f.message for f in data.findings if f.severity == "error")[:300]
             continue
-        d = data.definition
-        source.template = f"{d.template.id} v{d.template.version} ({d.year})"
+        source.template = result.template if isinstance(result, _Satker) else _template_label(data.definition)
         if expected_codes and data.satker_code not in expected_codes:
             wrong = findings.make(
                 "WRONG_SATKER", file=str(path), found=data.satker_code, expected="satker dalam daftar --expected"
@@ -190,14 +210,15 @@ def collect(
             out.frames.temuan += frames.finding_rows(data.satker_code, [wrong])
             source.reason = wrong.message
             continue
-        if data.unit is not None:
+        if isinstance(result, _Satker):
+            source.kind = "satker"
+            satker_inputs.setdefault(data.satker_code, []).append((source, result))
+        else:
+            d = data.definition
             source.kind, source.unit = "subbagian", data.unit.code
             unit_inputs.setdefault((data.satker_code, d.template.id, d.template.version, d.year), []).append(
                 (source, data)
             )
-        else:
-            source.kind = "satker"
-            satker_inputs.setdefault(data.satker_code, []).append((source, data))
     for (code, *_), group in sorted(unit_inputs.items()):
         merged = merge.merge([data for _, data in group], prefer)
         out.frames.temuan += frames.finding_rows(code, merged.findings)
@@ -277,11 +298,10 @@ def _accept(out: Collection, code: str, source_or_group, payload) -> None:
     if isinstance(payload, frames.Frames):
         part = payload
         values = _count_values(part)
-    elif isinstance(payload, merge.Merged):
-        part = frames.satker_frames(payload.definition, payload.satker, payload.filling, names)
-        values = _count_filling(payload.filling)
+    elif isinstance(payload, _Satker):
+        part, values = payload.part, payload.values
     else:
-        part = frames.satker_frames(payload.definition, merge.satker_of(payload.meta), payload.filling, names)
+        part = frames.satker_frames(payload.definition, payload.satker, payload.filling, names)
         values = _count_filling(payload.filling)
     for s in sources:
         s.status = "diterima"
