@@ -1,0 +1,308 @@
+"""Read every input cell of a returned workbook into the Filling, normalised by what the cell holds.
+
+Each expected input cell is found through the sheet maps (by key, not position), parsed
+by the normaliser for its kind, and reported when lkjxl had to interpret or refuse it.
+Blank cells and whole amounts typed as numbers — most of a workbook — are settled from
+the sheet's arrays at once (`values`); the rest go cell by cell (`value`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import findings, normalize, xlsxread
+from .book import Book
+from .layout import MONTH_MARK
+from .locate import SheetMap, a1
+from .model import RencanaAksi
+from .sheets_kinerja import rencana_rows
+
+if TYPE_CHECKING:
+    from .reader import WorkbookData
+
+
+class Inputs:
+    """Reads every expected input cell into the Filling, normalised by what the cell holds."""
+
+    def __init__(self, raw: xlsxread.RawBook, expected: Book, maps: dict[str, SheetMap], data: WorkbookData):
+        self.raw, self.expected, self.maps, self.data = raw, expected, maps, data
+        self.names = expected.names
+        self.inputs: dict[tuple[str, int, int], object] = {}  # expected cell → value read
+        self.as_typed: dict[tuple[str, int, int], object] = {}  # cells whose text lkjxl had to interpret
+
+    def cell(self, sheet: str, row: int, col: int):
+        """(raw cell or None, 'A1' address in the file)."""
+        where = self.maps[sheet].where(row, col)
+        if where is None:
+            return None, ""
+        return self.maps[sheet].raw.cells.get(where), a1(*where)
+
+    def value(self, sheet: str, row: int, col: int, parse, what: tuple, **kw):
+        cell, addr = self.cell(sheet, row, col)
+        key = (sheet, row, col)
+        smap = self.maps[sheet]
+        sheet = smap.raw.name if smap.raw is not None else sheet  # findings name the sheet as the file has it
+        self.data.cells[what] = f"{sheet}!{addr}"
+        raw = cell.value if cell is not None else None
+        as_typed = raw  # what Excel computes with: a date is its serial number
+        if cell is not None and cell.formula is not None:
+            self._formula_input(cell, sheet, addr)
+        if cell is not None and isinstance(raw, float) and self.raw.style(cell).date:
+            raw = _excel_date(raw)
+        parsed = parse(raw, **kw) if kw else parse(raw)
+        self._report(parsed, raw, sheet, addr)
+        value = None if parsed.missing or parsed.error else parsed.value
+        self.inputs[key] = MONTH_MARK if value is True else value
+        typed_text = isinstance(as_typed, str) and not isinstance(value, str)
+        if as_typed not in (None, "") and value is not True and (value is None or typed_text):
+            self.as_typed[key] = as_typed  # Excel computes with what was typed, refused or not
+        return value
+
+    def values(self, sheet: str, cells: list[tuple[int, int]], parse, whats: list[tuple]) -> list:
+        """`value` for many cells of one sheet. Blank cells, and whole amounts typed as numbers
+        into money cells, are settled from the sheet's arrays at once; the rest cell by cell."""
+        smap = self.maps[sheet]
+        plain = smap.raw.plain if smap.raw is not None else None
+        if plain is None:
+            return [self.value(sheet, r, c, parse, what) for (r, c), what in zip(cells, whats, strict=True)]
+        places = [smap.where(r, c) or (-1, -1) for r, c in cells]
+        blank, whole, amounts = plain.settle(np.array([p[0] for p in places]), np.array([p[1] for p in places]))
+        settled = blank | whole if parse is normalize.parse_money else blank
+        out = [a if w else None for a, w in zip(amounts.tolist(), whole.tolist(), strict=True)]
+        done = np.flatnonzero(settled).tolist()
+        prefix = smap.raw.name + "!"
+        self.data.cells.update((whats[n], prefix + a1(*places[n])) for n in done)
+        self.inputs.update(((sheet, *cells[n]), out[n]) for n in done)
+        for n in np.flatnonzero(~settled).tolist():
+            out[n] = self.value(sheet, *cells[n], parse, whats[n])
+        return out
+
+    def _formula_input(self, cell, sheet: str, addr: str) -> None:
+        """A formula typed into an input cell: its cached value is used, and said; none cached is an error."""
+        missing = cell.value in (None, "")
+        self.data.findings.append(
+            findings.make(
+                "FORMULA_IN_INPUT",
+                file=self.data.file,
+                sheet=sheet,
+                cell=addr,
+                value="=" + cell.formula,
+                read="tidak ada (rumus tanpa nilai tersimpan)" if missing else show(cell.value),
+            )
+        )
+
+    def _report(self, parsed, raw, sheet: str, addr: str) -> None:
+        if not parsed.error and not parsed.notes:
+            return
+        file = self.data.file
+        out = self.data.findings
+        if parsed.error:
+            code = parsed.error if parsed.error in findings.CATALOGUE else "NOT_A_NUMBER"
+            out.append(
+                findings.make(
+                    code,
+                    file=file,
+                    sheet=sheet,
+                    cell=addr,
+                    value=raw,
+                    reading=parsed.reading,
+                    expected="nilai dari daftar",
+                    satuan="",
+                )
+            )
+            return
+        notes = set(parsed.notes) - {"UNIT_UNCHECKED"}
+        read = show(parsed.value)
+        if notes & {"AMBIGUOUS_SEPARATOR", "SCALED_PERCENT", "AMBIGUOUS_PERCENT", "MIXED_SEPARATORS"}:
+            out.append(
+                findings.make(
+                    "AMBIGUOUS",
+                    file=file,
+                    sheet=sheet,
+                    cell=addr,
+                    value=raw,
+                    read=read,
+                    reading=parsed.reading or ", ".join(sorted(notes)),
+                )
+            )
+        elif notes - {"TEXT_NUMBER"}:
+            out.append(
+                findings.make(
+                    "NORMALISED",
+                    file=file,
+                    sheet=sheet,
+                    cell=addr,
+                    value=raw,
+                    read=read,
+                    reading=", ".join(sorted(notes)),
+                )
+            )
+        elif notes:
+            out.append(findings.make("TEXT_NUMBER", file=file, sheet=sheet, cell=addr, value=raw, read=read))
+
+    def read_all(self) -> None:
+        self._realisasi()
+        self._anggaran()
+        self._revisi()
+        self._rencana()
+        self._pk()
+
+    def _col(self, name: str) -> int:
+        return self.names[name].col1
+
+    def _realisasi(self) -> None:
+        d, fill = self.data.definition, self.data.filling
+        first = self.names["Real_ID"].row1
+        for n, ind in enumerate(d.indikator):
+            row = first + n
+            values = []
+            for p in range(1, len(d.period.labels) + 1):
+                col = self._col(f"Real_Realisasi_P{p}")
+                cell, _ = self.cell("Realisasi", row, col)
+                percent = cell is not None and self.raw.style(cell).percent
+                values.append(
+                    self.value(
+                        "Realisasi",
+                        row,
+                        col,
+                        normalize.parse_value,
+                        ("realisasi", ind.id, p),
+                        kind=ind.kind,
+                        satuan=ind.satuan,
+                        cell_is_percent_format=percent,
+                    )
+                )
+            if any(v is not None for v in values):
+                fill.realisasi[ind.id] = values
+            notes = {}
+            for key in ("Hambatan", "Solusi", "Bukti"):
+                text = self.value("Realisasi", row, self._col(f"Real_{key}"), _parse_text, ("catatan", ind.id, key))
+                if text:
+                    notes[key.lower()] = text
+            if notes:
+                fill.notes[ind.id] = notes
+
+    def _anggaran(self) -> None:
+        d, fill = self.data.definition, self.data.filling
+        first = self.names["Agr_Kunci"].row1
+        fields = [("pagu_awal", 0, "Agr_PaguAwal")]
+        fields += [("pagu_revisi", k, f"Agr_Revisi_{k}") for k in range(1, d.revision_slots + 1)]
+        fields += [("realisasi_bulan", m, f"Agr_Bulan_{m}") for m in range(1, 13)]
+        lines = [(first + n, line) for n, line in enumerate(d.budget) if line.is_leaf]
+        cells = [(row, self._col(name)) for row, _ in lines for _, _, name in fields]
+        whats = [(what, line.key, k) for _, line in lines for what, k, _ in fields]
+        read = iter(self.values("Anggaran", cells, normalize.parse_money, whats))
+        for _, line in lines:
+            awal, *rest = (next(read) for _ in fields)
+            revs, months = rest[: d.revision_slots], rest[d.revision_slots :]
+            if awal is not None:
+                fill.pagu_awal[line.key] = awal
+            if any(v is not None for v in revs):
+                fill.pagu_revisi[line.key] = revs
+            if any(v is not None for v in months):
+                fill.realisasi_bulan[line.key] = months
+
+    def _revisi(self) -> None:
+        d = self.data.definition
+        if not d.revision_slots:
+            return
+        first = self.names["Rev_No"].row1
+        for n in range(1, d.revision_slots + 1):
+            row = first + n
+            info = {
+                "tanggal": self.value(
+                    "Revisi", row, self._col("Rev_Tanggal"), normalize.parse_date_id, ("revisi", n, "tanggal")
+                ),
+                "pagu": self.value("Revisi", row, self._col("Rev_Pagu"), normalize.parse_money, ("revisi", n, "pagu")),
+                "alasan": self.value("Revisi", row, self._col("Rev_Alasan"), _parse_text, ("revisi", n, "alasan")),
+                "otoritas": self.value(
+                    "Revisi", row, self._col("Rev_Otoritas"), _parse_text, ("revisi", n, "otoritas")
+                ),
+            }
+            self.data.filling.revisions.append({k: v for k, v in info.items()})
+        while self.data.filling.revisions and not any(self.data.filling.revisions[-1].values()):
+            self.data.filling.revisions.pop()
+
+    def _rencana(self) -> None:
+        d, fill = self.data.definition, self.data.filling
+        first = self.names["RA_ID"].row1
+        plans = [(ind, n) for ind in d.indikator for n, _ in enumerate(rencana_rows(d, ind.id))]
+        month_cols = [self._col(f"RA_Bulan_{m}") for m in range(1, 13)]
+        marks = self.values(
+            "Rencana Aksi",
+            [(first + i, col) for i in range(len(plans)) for col in month_cols],
+            _parse_mark,
+            [("rencana", ind.id, n, f"bulan{m}") for ind, n in plans for m in range(1, 13)],
+        )
+        row = first
+        for ind in d.indikator:
+            rows = []
+            for n, _plan in enumerate(rencana_rows(d, ind.id)):
+                what = ("rencana", ind.id, n)
+                kegiatan = self.value("Rencana Aksi", row, self._col("RA_Kegiatan"), _parse_text, (*what, "kegiatan"))
+                months = frozenset(m for m in range(1, 13) if marks[(row - first) * 12 + m - 1])
+                biaya = self.value("Rencana Aksi", row, self._col("RA_Biaya"), normalize.parse_money, (*what, "biaya"))
+                pelaksana = self.value(
+                    "Rencana Aksi", row, self._col("RA_Pelaksana"), _parse_text, (*what, "pelaksana")
+                )
+                rows.append(RencanaAksi(ind.id, kegiatan or "", months, biaya, pelaksana or ""))
+                row += 1
+            fill.rencana_aksi[ind.id] = rows
+
+    def _pk(self) -> None:
+        pk = self.data.filling.pk
+        for key, name, parse in (
+            ("tempat", "PK_Tempat", _parse_text),
+            ("tanggal", "PK_Tanggal", normalize.parse_date_id),
+            ("nama_pertama", "PK_Nama_Pertama", _parse_text),
+            ("nip_pertama", "PK_NIP_Pertama", normalize.parse_nip),
+            ("nama_kedua", "PK_Nama_Kedua", _parse_text),
+            ("nip_kedua", "PK_NIP_Kedua", normalize.parse_nip),
+        ):
+            if name in self.names:
+                rng = self.names[name]
+                value = self.value("PK", rng.row1, rng.col1, parse, ("pk", key, 0))
+                if value is not None:
+                    pk[key] = value
+
+
+def _parse_text(value) -> normalize.Parsed:
+    text = normalize.clean_text(xlsxread.cell_text(value), homoglyphs=False) if value is not None else ""
+    return normalize.Parsed(value=text or None, missing=not text)
+
+
+def _parse_mark(value) -> normalize.Parsed:
+    text = normalize.clean_text(xlsxread.cell_text(value)) if value is not None else ""
+    if not text:
+        return normalize.Parsed(missing=True)
+    if text in (MONTH_MARK, "v", "V", "x", "X", "1", "√", "✔", "ya", "Ya"):
+        return normalize.Parsed(value=True, notes=() if text == MONTH_MARK else ("MARK_ALIAS",))
+    return normalize.Parsed(error="MONTH_MARK", reading=f"'{text}' bukan {MONTH_MARK}")
+
+
+def show(value) -> str:
+    if value is None:
+        return "kosong"
+    return str(value)
+
+
+def _excel_date(serial: float):
+    """A date- or time-formatted cell's serial number as what it shows (1900 system).
+
+    Excel counts a fictitious 29 Feb 1900 (serial 60), so serials before it are one day
+    later than the plain count; a serial below 1 is a time of day, never an amount.
+    """
+    from datetime import date, datetime, time, timedelta
+
+    if 0 <= serial < 1:
+        seconds = round(serial * 86400)
+        return time(min(seconds // 3600, 23), seconds // 60 % 60, seconds % 60)
+    if not 1 <= serial < 2958466 or int(serial) == 60:
+        return serial
+    day = date(1899, 12, 31 if serial < 60 else 30) + timedelta(days=int(serial))
+    fraction = serial - int(serial)
+    if fraction:
+        return datetime.combine(day, time()) + timedelta(seconds=round(fraction * 86400))
+    return day
