@@ -122,10 +122,12 @@ def _find_sheet(raw: RawBook, sheet: Sheet) -> RawSheet | None:
 ANCHORS = ("PIHAK PERTAMA", "PIHAK KEDUA")  # the PK signature block, which rows inserted above move
 
 
-def _anchor_block(sheet: Sheet, result: SheetMap) -> None:
-    """Rows from an anchor label down follow that label wherever it now is in the file; file rows
-    inside or below the block that no template row maps to are extra rows (a line inserted between
-    a name and its NIP moves the NIP where nothing reads it)."""
+def _anchor_block(raw: RawBook, sheet: Sheet, result: SheetMap) -> None:
+    """Rows from an anchor label down follow that label wherever it now is in the file. The two
+    input rows just above it (place and date) are found by what they hold, since a line can be
+    inserted above, between or below them. File rows in or under the block that no template
+    row maps to are extra rows (a line typed between a name and its NIP moves the NIP where
+    nothing reads it)."""
     for (r, c), cell in sorted(sheet.cells.items()):
         if cell.value not in ANCHORS:
             continue
@@ -133,10 +135,38 @@ def _anchor_block(sheet: Sheet, result: SheetMap) -> None:
         delta = hits[0] - r if len(hits) == 1 else 0
         last = max(row for row, _ in sheet.cells)
         if delta:
-            result.rows.update({row: row + delta for row in range(r - 2, last + 1)})
-        images = {row + delta for row in range(r - 2, last + 1)}
-        result.extra_rows = sorted({row for row, _ in result.raw.cells if row > r + delta and row not in images})
+            result.rows.update({row: row + delta for row in range(r, last + 1)})
+            _place_above(raw, sheet, result, r, delta)
+        images = {result.rows.get(row, row) for row in range(r - 2, last + 1)}
+        top = min(images)
+        result.extra_rows = sorted({row for row, _ in result.raw.cells if row > top and row not in images})
         return
+
+
+def _place_above(raw: RawBook, sheet: Sheet, result: SheetMap, anchor: int, delta: int) -> None:
+    """Each input row above the anchor goes to the file row, between where it was and where the
+    anchor's move would put it, that holds a value of its kind (a date for the date cell); else it
+    moves with the anchor. Rows keep their order."""
+    floor = -1
+    for row in (anchor - 2, anchor - 1):
+        inputs = [(c, cell) for (r, c), cell in sheet.cells.items() if r == row and cell.input]
+        chosen = row + delta
+        for candidate in sorted(range(min(row, row + delta), max(row, row + delta) + 1), reverse=delta > 0):
+            if candidate > floor and inputs and _holds(raw, result.raw, candidate, *inputs[0]):
+                chosen = candidate
+                break
+        result.rows[row] = floor = chosen
+
+
+def _holds(raw: RawBook, raw_sheet: RawSheet, row: int, col: int, cell) -> bool:
+    """Whether the file's cell could be this input: filled, and a date exactly when a date is due."""
+    from .normalize import parse_date_id
+
+    got = raw_sheet.cells.get((row, col))
+    if got is None or got.value in (None, "") or got.formula is not None:
+        return False
+    dated = raw.style(got).date if isinstance(got.value, float) else parse_date_id(got.value).ok
+    return dated == (cell.style == "in_date")
 
 
 def map_sheet(raw: RawBook, expected: Book, sheet: Sheet, file: str, out: list) -> SheetMap:
@@ -151,7 +181,7 @@ def map_sheet(raw: RawBook, expected: Book, sheet: Sheet, file: str, out: list) 
             findings.make("SHEET_RENAMED", file=file, sheet=raw_sheet.name, value=raw_sheet.name, expected=sheet.name)
         )
     if sheet.name not in TABLES:
-        _anchor_block(sheet, result)
+        _anchor_block(raw, sheet, result)
         return result
     prefix, key = TABLES[sheet.name]
     headers = {c: cell.value for (r, c), cell in sheet.cells.items() if r == HEADER_ROW}

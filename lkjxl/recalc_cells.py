@@ -289,7 +289,7 @@ def _slow_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> None:
             elif t == "b" and text is not None:
                 kind, num = BOOL, float(text in ("1", "true"))
             elif t == "d" and text:
-                kind, num = NUM, _iso_serial(text)
+                kind, num, txt = NUM, _iso_serial(text), text  # the text kept: see Sheet.dated
             elif text:
                 kind, num = NUM, float(text)
             if f is not None:
@@ -315,6 +315,7 @@ def _slow_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> None:
     sheet.rows, sheet.cols = np.array(rows, np.int32)[order], np.array(cols, np.int32)[order]
     sheet.kind, sheet.num, sheet.txt = np.array(kinds, np.int8)[order], np.array(nums, float)[order], txt[order]
     sheet.style = np.array(styles, np.int32)[order]
+    sheet.dated = np.flatnonzero((sheet.kind == NUM) & (sheet.txt != None))  # noqa: E711 - elementwise
     position = np.empty(len(order), np.int64)
     position[order] = np.arange(len(order))
     fc = position[np.array(fcells, np.int64)]

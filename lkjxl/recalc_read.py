@@ -58,6 +58,7 @@ class Sheet:
     num: np.ndarray = field(default_factory=lambda: np.zeros(0))
     txt: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
     style: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # cellXfs index (`s`), 0 if none
+    dated: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # ISO-date cells (t="d"): txt holds it
     formula_cells: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # indices into the arrays
     signature: bytes = b""  # formula positions + raw `<f>` bytes
     formulas: list[Formula] | None = None  # parallel to formula_cells, extracted on demand

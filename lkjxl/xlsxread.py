@@ -16,6 +16,7 @@ import io
 import math
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from xml.etree.ElementTree import iterparse  # noqa: S405 - inputs pass safety.inspect first
 
@@ -185,6 +186,8 @@ def _raw_sheet(part: rr.Sheet, shared: rr.SharedStrings, state: str, locked: np.
     numbers = kind == rr.NUM
     values[numbers] = [x if math.isfinite(x) else repr(x).upper() for x in num[numbers].tolist()]  # 'NAN': text
     values[kind == rr.BOOL] = (num[kind == rr.BOOL] == 1.0).tolist()
+    for i in part.dated.tolist():  # an ISO date written as such (t="d") is a date, never an amount
+        values[i] = datetime.fromisoformat(part.txt[i])
     keep = (kind != rr.BLANK) | (part.style != 0)
     keep[part.formula_cells] = True
     sheet.cells = {
@@ -200,6 +203,7 @@ def _raw_sheet(part: rr.Sheet, shared: rr.SharedStrings, state: str, locked: np.
     }
     odd = dates[np.minimum(part.style, dates.size - 1)]
     odd[part.formula_cells] = True
+    odd[part.dated] = True
     keys = part.keys()
     if keys.size and np.all(keys[1:] > keys[:-1]):  # one cell per position, as the dict has them
         sheet.plain = Plain(keys, part.kind, part.num, odd)

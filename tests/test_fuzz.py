@@ -108,6 +108,36 @@ def _row_inserted_in_pk(tmp: Path) -> None:
     _read_right_or_reported(path, "PK", "D24", ("pk", "tanggal", 0), before)
 
 
+def _row_inserted_between_pk_date_and_signatures(tmp: Path) -> None:
+    path = filled(tmp / "a.xlsx")
+    data = reader.read(path)
+    before = (data.filling.pk["tempat"], data.filling.pk["tanggal"])  # PK!D22, PK!D23
+    wb = openpyxl.load_workbook(path)
+    wb["PK"].insert_rows(24)  # a line above PIHAK KEDUA/PERTAMA: the titles move, place and date do not
+    wb.save(path)
+    pk = reader.read(path).filling.pk
+    assert (pk.get("tempat"), pk.get("tanggal")) == before
+
+
+def _iso_date_cell_in_money_cell(tmp: Path) -> None:
+    """A cell written as an ISO date (t="d", as some scripts and LibreOffice flat files do) is a
+    date: refused in an amount cell, never read as its serial number 45509."""
+    path = filled(tmp / "a.xlsx")
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    sheet = "xl/worksheets/sheet5.xml"  # Anggaran
+    xml = parts[sheet].decode()
+    start = xml.index('<c r="O8"')
+    end = (
+        xml.index("</c>", start) + 4 if xml.find("/>", start) > xml.find("</c>", start) else xml.index("/>", start) + 2
+    )
+    parts[sheet] = (xml[:start] + '<c r="O8" t="d"><v>2024-08-05T00:00:00</v></c>' + xml[end:]).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, body in parts.items():
+            z.writestr(name, body)
+    _read_right_or_reported(path, "Anggaran", "O8", ("realisasi_bulan", "076.01.CQ/6709/QGE.001", 1), None)
+
+
 def _row_inserted_inside_pk_signature(tmp: Path) -> None:
     nip = "198509152010121004"
     path = edit(filled(tmp / "a.xlsx"), f'| PK | D29 | "Budi Santoso" |\n| PK | D30 | "{nip}" |')
@@ -165,6 +195,8 @@ REGRESSIONS: dict[str, Callable[[Path], None]] = {
     "formula-in-input-cell": _formula_in_input_cell,
     "pk-read-by-position": _row_inserted_in_pk,
     "pk-row-inside-signature": _row_inserted_inside_pk_signature,
+    "pk-row-above-signatures": _row_inserted_between_pk_date_and_signatures,
+    "iso-date-read-as-serial": _iso_date_cell_in_money_cell,
     "pk-name-swapped-with-a-table": _pk_and_realisasi_names_swapped,
     "name-trusted-over-header": _name_moved_one_column,
     "total-name-places-a-column": _total_name_broken,
