@@ -137,7 +137,9 @@ def _anchor_block(raw: RawBook, sheet: Sheet, result: SheetMap) -> None:
         if delta:
             result.rows.update({row: row + delta for row in range(r, last + 1)})
             _place_above(raw, sheet, result, r, delta)
-        images = {result.rows.get(row, row) for row in range(r - 2, last + 1)}
+        _place_below(raw, sheet, result, r, delta)
+        filled = {row for (row, _), got in sheet.cells.items() if got.input or got.value not in (None, "")}
+        images = {result.rows.get(row, row) for row in range(r - 2, last + 1) if row in filled}
         top = min(images)
         result.extra_rows = sorted({row for row, _ in result.raw.cells if row > top and row not in images})
         return
@@ -156,6 +158,23 @@ def _place_above(raw: RawBook, sheet: Sheet, result: SheetMap, anchor: int, delt
                 chosen = candidate
                 break
         result.rows[row] = floor = chosen
+
+
+def _place_below(raw: RawBook, sheet: Sheet, result: SheetMap, anchor: int, delta: int) -> None:
+    """The input rows under the anchor (names, then NIPs) go to the file's unlocked rows there, in
+    order, when there are as many: blank lines inserted or deleted between them move the inputs,
+    and cells keep their protection when rows move. Otherwise they move with the anchor."""
+    inputs = [(r, c) for (r, c), cell in sheet.cells.items() if r > anchor and cell.input]
+    rows, cols = sorted({r for r, _ in inputs}), {c for _, c in inputs}
+    unlocked = sorted(
+        {
+            r
+            for (r, c), got in result.raw.cells.items()
+            if c in cols and r > anchor + delta and not raw.style(got).locked
+        }
+    )
+    if rows and len(unlocked) == len(rows):
+        result.rows.update(zip(rows, unlocked, strict=True))
 
 
 def _holds(raw: RawBook, raw_sheet: RawSheet, row: int, col: int, cell) -> bool:

@@ -270,10 +270,13 @@ def _shared(text: str | None, si: str, row: int, col: int, masters) -> str | Non
         return text
     if si not in masters:
         return None
-    from openpyxl.formula.translate import Translator
+    from openpyxl.formula.translate import Translator, TranslatorError
 
     master, mrow, mcol = masters[si]
-    return Translator("=" + master, origin=_a1(mrow, mcol)).translate_formula(_a1(row, col))[1:]
+    try:
+        return Translator("=" + master, origin=_a1(mrow, mcol)).translate_formula(_a1(row, col))[1:]
+    except TranslatorError:
+        return None  # a follower whose references would leave the sheet: no formula lkjxl can name
 
 
 def _a1(row: int, col: int) -> str:

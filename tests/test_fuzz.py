@@ -119,6 +119,23 @@ def _row_inserted_between_pk_date_and_signatures(tmp: Path) -> None:
     assert (pk.get("tempat"), pk.get("tanggal")) == before
 
 
+def _row_deleted_inside_pk_signature(tmp: Path) -> None:
+    nip = "198509152010121004"
+    path = edit(filled(tmp / "a.xlsx"), f'| PK | D29 | "Budi Santoso" |\n| PK | D30 | "{nip}" |')
+    wb = openpyxl.load_workbook(path)
+    wb["PK"].delete_rows(26)  # a blank line of the signature space: the name moves to D28, the NIP to D29
+    wb.save(path)
+    pk = reader.read(path).filling.pk
+    assert (pk.get("nama_pertama"), pk.get("nip_pertama")) == ("Budi Santoso", nip)
+
+
+def _template_formula_moved_off_the_sheet(tmp: Path) -> None:
+    """Fuzz case 3386 of seed 1, kept as found (shared strings cut short, a sheet garbled, an
+    external link added): a formula cell is found where moving the template's formula would take
+    a reference off the sheet, so the file's formula differs — said, never raised."""
+    _read_raises_nothing(Path(__file__).parent / "files" / "fuzz" / "formula-moved-off-sheet.xlsx")
+
+
 def _iso_date_cell_in_money_cell(tmp: Path) -> None:
     """A cell written as an ISO date (t="d", as some scripts and LibreOffice flat files do) is a
     date: refused in an amount cell, never read as its serial number 45509."""
@@ -197,6 +214,8 @@ REGRESSIONS: dict[str, Callable[[Path], None]] = {
     "pk-row-inside-signature": _row_inserted_inside_pk_signature,
     "pk-row-above-signatures": _row_inserted_between_pk_date_and_signatures,
     "iso-date-read-as-serial": _iso_date_cell_in_money_cell,
+    "pk-row-deleted-in-signature": _row_deleted_inside_pk_signature,
+    "formula-moved-off-sheet": _template_formula_moved_off_the_sheet,
     "pk-name-swapped-with-a-table": _pk_and_realisasi_names_swapped,
     "name-trusted-over-header": _name_moved_one_column,
     "total-name-places-a-column": _total_name_broken,
