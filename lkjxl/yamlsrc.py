@@ -73,6 +73,8 @@ def loads(text: str):
         raise YamlSyntaxError(mark.line + 1 if mark else 0, str(exc.problem or exc)) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(0, str(exc)) from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a scalar PyYAML's resolver took for a number
+        raise YamlSyntaxError(0, f"nilai tidak terbaca ({exc})") from None
 
 
 def line_of(container, key=None) -> int:

@@ -136,6 +136,13 @@ def _template_formula_moved_off_the_sheet(tmp: Path) -> None:
     _read_raises_nothing(Path(__file__).parent / "files" / "fuzz" / "formula-moved-off-sheet.xlsx")
 
 
+def _definition_with_a_number_like_key(tmp: Path) -> None:
+    """Fuzz case 1978 of seed 2, kept as found: text inserted into the embedded definition made a
+    scalar PyYAML takes for a number and cannot convert. Not a definition: NOT_LKJXL, never raised."""
+    data = reader.read(Path(__file__).parent / "files" / "fuzz" / "definition-number-key.xlsx")
+    assert "NOT_LKJXL" in {f.code for f in data.findings}
+
+
 def _iso_date_cell_in_money_cell(tmp: Path) -> None:
     """A cell written as an ISO date (t="d", as some scripts and LibreOffice flat files do) is a
     date: refused in an amount cell, never read as its serial number 45509."""
@@ -216,6 +223,7 @@ REGRESSIONS: dict[str, Callable[[Path], None]] = {
     "iso-date-read-as-serial": _iso_date_cell_in_money_cell,
     "pk-row-deleted-in-signature": _row_deleted_inside_pk_signature,
     "formula-moved-off-sheet": _template_formula_moved_off_the_sheet,
+    "definition-number-like-key": _definition_with_a_number_like_key,
     "pk-name-swapped-with-a-table": _pk_and_realisasi_names_swapped,
     "name-trusted-over-header": _name_moved_one_column,
     "total-name-places-a-column": _total_name_broken,
