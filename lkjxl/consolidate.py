@@ -231,7 +231,8 @@ def collect(
                     if prefer == "newest"
                     else f"unit {source.unit} dikirim lebih dari sekali; pilih satu (atau --prefer newest)"
                 )
-        satker_inputs.setdefault(code, []).append((used, merged))
+        if used:  # a satker whose only unit files were all set aside gives nothing
+            satker_inputs.setdefault(code, []).append((used, merged))
     for code in sorted(satker_inputs):
         chosen = _choose(satker_inputs[code], prefer, out)
         if chosen is not None:

@@ -375,7 +375,10 @@ def size(arg: Arg) -> tuple[int, int]:
 
 
 def concat_axes(parts: list[np.ndarray]) -> np.ndarray:
-    """Arrays (…, n_i) joined along the last axis, leading axes broadcast."""
+    """Arrays (…, n_i) joined along the last axis, leading axes broadcast; none is an empty axis
+    (a function given no arguments, as a degenerate definition can write)."""
+    if not parts:
+        return np.zeros(0)
     lead = np.broadcast_shapes(*(p.shape[:-1] for p in parts))
     if len(parts) == 1:
         return np.broadcast_to(parts[0], lead + parts[0].shape[-1:])

@@ -143,6 +143,23 @@ def _definition_with_a_number_like_key(tmp: Path) -> None:
     assert "NOT_LKJXL" in {f.code for f in data.findings}
 
 
+def _function_without_arguments(tmp: Path) -> None:
+    """Fuzz case 5068 of seed 2, kept as found: a definition cut so that a template total has no
+    cells to add; the recomputation must evaluate SUM() of nothing, never raise."""
+    _read_raises_nothing(Path(__file__).parent / "files" / "fuzz" / "function-without-arguments.xlsx")
+
+
+def _only_unit_sent_twice(tmp: Path) -> None:
+    """Fuzz seed 2, consolidation of batch 599: a satker whose one unit file came twice (and no
+    other unit) gives nothing to consolidate; both files are set aside, the rest proceeds."""
+    from lkjxl import consolidate
+
+    a = filled(tmp / "a.xlsx", seed=1, unit="KUL")
+    b = filled(tmp / "b.xlsx", seed=2, unit="KUL")
+    collection = consolidate.collect([a, b])
+    assert [s.status for s in collection.sources] == ["ganda", "ganda"]
+
+
 def _iso_date_cell_in_money_cell(tmp: Path) -> None:
     """A cell written as an ISO date (t="d", as some scripts and LibreOffice flat files do) is a
     date: refused in an amount cell, never read as its serial number 45509."""
@@ -224,6 +241,8 @@ REGRESSIONS: dict[str, Callable[[Path], None]] = {
     "pk-row-deleted-in-signature": _row_deleted_inside_pk_signature,
     "formula-moved-off-sheet": _template_formula_moved_off_the_sheet,
     "definition-number-like-key": _definition_with_a_number_like_key,
+    "function-without-arguments": _function_without_arguments,
+    "only-unit-sent-twice": _only_unit_sent_twice,
     "pk-name-swapped-with-a-table": _pk_and_realisasi_names_swapped,
     "name-trusted-over-header": _name_moved_one_column,
     "total-name-places-a-column": _total_name_broken,
