@@ -327,7 +327,11 @@ def _slow_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> None:
 
 
 def _iso_serial(text: str) -> float:
-    moment = datetime.fromisoformat(text)
+    return excel_serial(datetime.fromisoformat(text))
+
+
+def excel_serial(moment: datetime) -> float:
+    """A moment as Excel's serial number (1900 system, days from 1899-12-30)."""
     delta = moment - datetime(1899, 12, 30)
     return delta.days + delta.seconds / 86400
 

@@ -76,6 +76,8 @@ class Book:
     names: dict[tuple[str, int | None], str]  # (NAME upper-case, local sheet index or None) → text
     signature: bytes = b""  # sheet names and defined names, as the layout signature starts
     shared: SharedStrings | None = None
+    states: dict[str, str] = field(default_factory=dict)  # sheet name → visible | hidden | veryHidden
+    written: dict[str, str] = field(default_factory=dict)  # workbook-level names as written → text
 
     def sheet(self, name: str) -> Sheet | None:
         low = name.lower()
@@ -152,42 +154,58 @@ def open_book(path: Path) -> tuple[Package, Book, SharedStrings]:
         shared = z.read("xl/sharedStrings.xml") if "xl/sharedStrings.xml" in z else b""
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, zlib.error) as exc:
         raise UnreadableWorkbook(f"bukan berkas .xlsx yang terbaca: {exc}") from exc
-    sheets, names, signature = _workbook_parts(wb, rels)
-    book = Book(Path(path), [Sheet(name, part) for name, part in sheets], names, signature, SharedStrings(shared))
+    sheets, names, signature, states, written = _workbook_parts(wb, rels)
+    book = Book(
+        Path(path),
+        [Sheet(name, part) for name, part in sheets],
+        names,
+        signature,
+        SharedStrings(shared),
+        states,
+        written,
+    )
     return z, book, book.shared
 
 
 _WORKBOOKS: dict[tuple[bytes, bytes], tuple] = {}  # a set of one template shares its workbook.xml
 
 
-def _workbook_parts(wb: bytes, rels_xml: bytes) -> tuple[list[tuple[str, str]], dict, bytes]:
-    """(sheet name, part) in order, defined names, and both as signature bytes, from workbook.xml."""
+def _workbook_parts(wb: bytes, rels_xml: bytes) -> tuple[list[tuple[str, str]], dict, bytes, dict, dict]:
+    """(sheet name, part) in order, defined names, both as signature bytes, sheet states and the
+    workbook-level names as written (the checking reader's fingerprint keeps their case), from
+    workbook.xml."""
     known = _WORKBOOKS.get((wb, rels_xml))
     if known is not None:
-        return known[0], dict(known[1]), known[2]
+        return known[0], dict(known[1]), known[2], dict(known[3]), dict(known[4])
     rels = {}
     for raw in _RELS.findall(rels_xml):
         a = _attrs(raw)
         rels[a.get(b"Id", b"").decode()] = a.get(b"Target", b"").decode()
-    sheets = []
+    sheets, states = [], {}
     for raw in _SHEET.findall(wb):
         a = _attrs(raw)
         rid = next((v for k, v in a.items() if k.endswith(b":id")), b"").decode()
         target = rels.get(rid, "")
         part = target.lstrip("/") if target.startswith("/") else normpath(join("xl", target))
-        sheets.append((text_of(a.get(b"name", b"")), part))
+        name = text_of(a.get(b"name", b""))
+        sheets.append((name, part))
+        states[name] = a.get(b"state", b"visible").decode()
     if not sheets:
         raise UnreadableWorkbook("workbook.xml tanpa sheet")
     names: dict[tuple[str, int | None], str] = {}
+    written: dict[str, str] = {}
     for raw_attrs, raw_text in _NAME.findall(wb):
         a = _attrs(raw_attrs)
         local = a.get(b"localSheetId")
-        names[(text_of(a.get(b"name", b"")).upper(), int(local) if local is not None else None)] = text_of(raw_text)
+        name, text = text_of(a.get(b"name", b"")), text_of(raw_text)
+        names[(name.upper(), int(local) if local is not None else None)] = text
+        if local is None:
+            written[name] = text
     if len(_WORKBOOKS) > 256:
         _WORKBOOKS.clear()
     signature = repr([name for name, _ in sheets]).encode() + b"\0" + repr(sorted(names.items(), key=str)).encode()
-    _WORKBOOKS[(wb, rels_xml)] = (sheets, names, signature)
-    return sheets, dict(names), signature
+    _WORKBOOKS[(wb, rels_xml)] = (sheets, names, signature, states, written)
+    return sheets, dict(names), signature, dict(states), dict(written)
 
 
 _TAG = re.compile(rb"<[^>]*>")

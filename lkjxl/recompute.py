@@ -20,6 +20,7 @@ import numpy as np
 
 from . import recalc
 from .book import Book
+from .recalc_cells import excel_serial
 from .recalc_plan import SPECIAL
 from .recalc_read import BLANK, BOOL, ERR, NUM, STR
 from .recalc_result import python_value
@@ -65,9 +66,6 @@ class TemplateModel:
         ]
 
 
-_EPOCH = datetime(1899, 12, 30)
-
-
 def _encode(value) -> tuple[int, float, object]:
     """A cell value as the engine's (kind, number, text)."""
     if value is None:
@@ -79,9 +77,7 @@ def _encode(value) -> tuple[int, float, object]:
     if isinstance(value, XLError):
         return ERR, 0.0, str(value)
     if isinstance(value, datetime | date):  # Excel computes with the serial number
-        moment = value if isinstance(value, datetime) else datetime.combine(value, time())
-        delta = moment - _EPOCH
-        return NUM, delta.days + delta.seconds / 86400, None
+        return NUM, excel_serial(value if isinstance(value, datetime) else datetime.combine(value, time())), None
     if isinstance(value, time):
         return NUM, (value.hour * 3600 + value.minute * 60 + value.second) / 86400, None
     return STR, 0.0, str(value)

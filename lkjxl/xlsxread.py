@@ -138,40 +138,22 @@ def load(path: Path, *, inspected: bool = False) -> RawBook:
         safety.inspect(path)
     z, book, shared = rr.open_book(path)
     with z:
-        wb = z.read("xl/workbook.xml")
-        states = {rr.text_of(a.get(b"name", b"")): a.get(b"state", b"visible").decode() for a in _sheet_attrs(wb)}
         styles = _styles(z.read("xl/styles.xml")) if "xl/styles.xml" in z else []
         locked = np.array([s.locked for s in styles] + [True])  # a style index past the list: locked
         dates = np.array([s.date for s in styles] + [False])
         sheets = {}
         for part in book.sheets:
             rr.read_part(z, part)
-            sheets[part.name] = _raw_sheet(part, shared, states.get(part.name, "visible"), locked, dates)
+            sheets[part.name] = _raw_sheet(part, shared, book.states.get(part.name, "visible"), locked, dates)
         props = _custom_properties(z.read("docProps/custom.xml")) if "docProps/custom.xml" in z else {}
         if "docProps/core.xml" in z:
             props |= _core_properties(z.read("docProps/core.xml"))
         links = sum(1 for m in z.zip.namelist() if m.startswith("xl/externalLinks/") and m.endswith(".xml"))
-    return RawBook(sheets, _names(wb), styles, props, links)
+    return RawBook(sheets, book.written, styles, props, links)
 
 
-_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)/?>")
-_NAME_TAG = re.compile(rb"<(?:\w+:)?definedName\b([^>]*)>([^<]*)</(?:\w+:)?definedName>")
 _PROTECTED = re.compile(rb'<(?:\w+:)?sheetProtection\b[^>]*\ssheet="(?:1|true)"')
 _MERGED = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\sref="([^"]*)"')
-
-
-def _sheet_attrs(wb: bytes) -> list[dict[bytes, bytes]]:
-    return [dict(rr._ATTR.findall(raw)) for raw in _SHEET_TAG.findall(wb)]
-
-
-def _names(wb: bytes) -> dict[str, str]:
-    """Workbook-level defined names as written (sheet-local ones are not the template's)."""
-    names = {}
-    for raw_attrs, raw_text in _NAME_TAG.findall(wb):
-        attrs = dict(rr._ATTR.findall(raw_attrs))
-        if b"localSheetId" not in attrs:
-            names[rr.text_of(attrs.get(b"name", b""))] = rr.text_of(raw_text)
-    return names
 
 
 def _raw_sheet(part: rr.Sheet, shared: rr.SharedStrings, state: str, locked: np.ndarray, dates) -> RawSheet:
@@ -208,7 +190,7 @@ def _raw_sheet(part: rr.Sheet, shared: rr.SharedStrings, state: str, locked: np.
     if keys.size and np.all(keys[1:] > keys[:-1]):  # one cell per position, as the dict has them
         sheet.plain = Plain(keys, part.kind, part.num, odd)
     unlocked = keep & ~locked[np.minimum(part.style, locked.size - 1)]
-    sheet.layout = part.signature + b"\0" + part.keys()[unlocked].tobytes()
+    sheet.layout = part.signature + b"\0" + keys[unlocked].tobytes()
     if part.formula_cells.size:
         rows, cols = part.rows[part.formula_cells].tolist(), part.cols[part.formula_cells].tolist()
         for r, c, text in zip(rows, cols, _formula_texts(part), strict=True):
