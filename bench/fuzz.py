@@ -506,11 +506,17 @@ def _names(wb) -> list[str]:
     return list(wb.defined_names.keys())
 
 
+def _pick_name(case: Case, wb) -> str | None:
+    """A defined name of the workbook, chosen by the case's generator; None when it has none."""
+    names = _names(wb)
+    return case.rng.choice(names) if names else None
+
+
 @mutation("book")
 def break_name(case: Case, wb) -> None:
-    if not _names(wb):
+    name = _pick_name(case, wb)
+    if name is None:
         return
-    name = case.rng.choice(_names(wb))
     old = wb.defined_names[name].attr_text
     sheet = old.rpartition("!")[0] or "Realisasi"
     new = case.rng.choice(
@@ -534,9 +540,9 @@ def break_name(case: Case, wb) -> None:
 
 @mutation("book")
 def delete_name(case: Case, wb) -> None:
-    if not _names(wb):
+    name = _pick_name(case, wb)
+    if name is None:
         return
-    name = case.rng.choice(_names(wb))
     del wb.defined_names[name]
     case.log.append(f"delete name {name}")
 
@@ -544,9 +550,9 @@ def delete_name(case: Case, wb) -> None:
 @mutation("book")
 def retarget_name(case: Case, wb) -> None:
     """A name left behind when a script moved cells (openpyxl updates no names): a valid, wrong range."""
-    if not _names(wb):
+    name = _pick_name(case, wb)
+    if name is None:
         return
-    name = case.rng.choice(_names(wb))
     old = wb.defined_names[name].attr_text
     sheet, _, ref = old.rpartition("!")
     try:
