@@ -99,12 +99,26 @@ def _attribute(a: np.ndarray, spaces: np.ndarray, letter: int, cs: np.ndarray, t
 
 
 def _numbers(tags: _Tags, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
-    """float() of each [start, end) span; None if one is not a number."""
-    words = tags.spans(starts, ends).decode("ascii", "replace").split("<")
-    try:
-        return np.array(list(map(float, words[:-1])))
-    except ValueError:
-        return None
+    """float() of each [start, end) span; None if one is not a number. Spans of up to 15 digits —
+    amounts, shared-string indices, most of a sheet — are read with arrays (exact: below 2^53);
+    the others with float()."""
+    a, lengths = tags.a, ends - starts
+    value = np.zeros(starts.size, np.int64)
+    plain = (lengths >= 1) & (lengths <= 15)
+    for k in range(int(lengths.max(initial=0).clip(max=15))):
+        ch = a[starts + k].astype(np.int64)  # within the padding past the region's end
+        inside = k < lengths
+        plain &= ~inside | ((ch >= 48) & (ch <= 57))
+        value = np.where(inside, value * 10 + ch - 48, value)
+    out = value.astype(float)
+    rest = np.flatnonzero(~plain)
+    if rest.size:
+        words = tags.spans(starts[rest], ends[rest]).decode("ascii", "replace").split("<")
+        try:
+            out[rest] = list(map(float, words[:-1]))
+        except ValueError:
+            return None
+    return out
 
 
 def _fast_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
