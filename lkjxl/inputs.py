@@ -8,6 +8,8 @@ the sheet's arrays at once (`values`); the rest go cell by cell (`value`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,6 +25,59 @@ if TYPE_CHECKING:
     from .reader import WorkbookData
 
 
+class Addresses(Mapping):
+    """(kind, key, field) → 'Sheet!A1': where each value read came from. Thousands per workbook
+    and looked up only for findings, so a table's cells are kept as their file rows and columns
+    and written out as addresses when asked for."""
+
+    def __init__(self):
+        self._one: dict[tuple, str] = {}
+        self._tables: list[tuple[dict[tuple, int], str, list[int], list[int]]] = []
+
+    def __setitem__(self, what: tuple, address: str) -> None:
+        self._one[what] = address
+
+    def add_table(self, index: dict[tuple, int], sheet: str, rows: np.ndarray, cols: np.ndarray) -> None:
+        self._tables.append((index, sheet, rows.tolist(), cols.tolist()))
+
+    def __getitem__(self, what: tuple) -> str:
+        found = self._one.get(what)
+        if found is not None:
+            return found
+        for index, sheet, rows, cols in self._tables:
+            n = index.get(what)
+            if n is not None:
+                return f"{sheet}!{a1(rows[n], cols[n])}" if rows[n] >= 0 else f"{sheet}!"
+        raise KeyError(what)
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(dict.fromkeys([*self._one, *(what for index, *_ in self._tables for what in index)]))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+@dataclass(frozen=True, eq=False)
+class Table:
+    """Input cells of one sheet read together (`Inputs.values`), prepared once per template."""
+
+    cells: list[tuple[int, int]]  # expected (row, col)
+    whats: list[tuple]  # what each holds, (kind, key, field)
+    keys: list[tuple[str, int, int]]  # (sheet, row, col)
+    rows: np.ndarray
+    cols: np.ndarray
+    index: dict[tuple, int]  # what → place in the lists
+
+    @classmethod
+    def of(cls, sheet: str, cells: list[tuple[int, int]], whats: list[tuple]) -> Table:
+        rows, cols = (np.array([cell[i] for cell in cells], np.int64) for i in (0, 1))
+        keys = [(sheet, r, c) for r, c in cells]
+        return cls(cells, whats, keys, rows, cols, {what: n for n, what in enumerate(whats)})
+
+
+_TABLES: dict[tuple, Table] = {}  # (definition, unit, table) → Table
+
+
 class Inputs:
     """Reads every expected input cell into the Filling, normalised by what the cell holds."""
 
@@ -30,6 +85,10 @@ class Inputs:
         self.raw, self.expected, self.maps, self.data = raw, expected, maps, data
         self.names = expected.names
         self.inputs: dict[tuple[str, int, int], object] = {}  # expected cell → value read
+        # The same values as the recomputation takes them: tables settled from the arrays as
+        # (table, settled mask, amounts), and the cells read one by one.
+        self.settled: list[tuple[Table, np.ndarray, np.ndarray]] = []
+        self.loose: dict[tuple[str, int, int], object] = {}
         self.as_typed: dict[tuple[str, int, int], object] = {}  # cells whose text lkjxl had to interpret
 
     def cell(self, sheet: str, row: int, col: int):
@@ -54,29 +113,40 @@ class Inputs:
         parsed = parse(raw, **kw) if kw else parse(raw)
         self._report(parsed, raw, sheet, addr)
         value = None if parsed.missing or parsed.error else parsed.value
-        self.inputs[key] = MONTH_MARK if value is True else value
+        self.inputs[key] = self.loose[key] = MONTH_MARK if value is True else value
         typed_text = isinstance(as_typed, str) and not isinstance(value, str)
         if as_typed not in (None, "") and value is not True and (value is None or typed_text):
             self.as_typed[key] = as_typed  # Excel computes with what was typed, refused or not
         return value
 
-    def values(self, sheet: str, cells: list[tuple[int, int]], parse, whats: list[tuple]) -> list:
+    def table(self, sheet: str, name: str, build) -> Table:
+        """The Table `build()` → (cells, whats) makes, once per template."""
+        key = (self.data.definition, self.data.unit, name)
+        table = _TABLES.get(key)
+        if table is None:
+            if len(_TABLES) > 256:
+                _TABLES.clear()
+            table = _TABLES[key] = Table.of(sheet, *build())
+        return table
+
+    def values(self, sheet: str, table: Table, parse) -> list:
         """`value` for many cells of one sheet. Blank cells, and whole amounts typed as numbers
         into money cells, are settled from the sheet's arrays at once; the rest cell by cell."""
         smap = self.maps[sheet]
         plain = smap.raw.plain if smap.raw is not None else None
         if plain is None:
-            return [self.value(sheet, r, c, parse, what) for (r, c), what in zip(cells, whats, strict=True)]
-        places = [smap.where(r, c) or (-1, -1) for r, c in cells]
-        blank, whole, amounts = plain.settle(np.array([p[0] for p in places]), np.array([p[1] for p in places]))
+            return [self.value(sheet, r, c, parse, what) for (r, c), what in zip(table.cells, table.whats, strict=True)]
+        rows, cols = smap.where_many(table.rows, table.cols)
+        self.data.cells.add_table(table.index, smap.raw.name, rows, cols)
+        blank, whole, amounts = plain.settle(rows, cols)
         settled = blank | whole if parse is normalize.parse_money else blank
-        out = [a if w else None for a, w in zip(amounts.tolist(), whole.tolist(), strict=True)]
-        done = np.flatnonzero(settled).tolist()
-        prefix = smap.raw.name + "!"
-        self.data.cells.update((whats[n], prefix + a1(*places[n])) for n in done)
-        self.inputs.update(((sheet, *cells[n]), out[n]) for n in done)
+        out = amounts.astype(object)
+        out[~whole] = None
+        out = out.tolist()
+        self.inputs.update(zip(table.keys, out, strict=True))  # the cells read one by one below overwrite theirs
+        self.settled.append((table, settled, np.where(whole, amounts, -1)))
         for n in np.flatnonzero(~settled).tolist():
-            out[n] = self.value(sheet, *cells[n], parse, whats[n])
+            out[n] = self.value(sheet, *table.cells[n], parse, table.whats[n])
         return out
 
     def _formula_input(self, cell, sheet: str, addr: str) -> None:
@@ -191,9 +261,15 @@ class Inputs:
         fields += [("pagu_revisi", k, f"Agr_Revisi_{k}") for k in range(1, d.revision_slots + 1)]
         fields += [("realisasi_bulan", m, f"Agr_Bulan_{m}") for m in range(1, 13)]
         lines = [(first + n, line) for n, line in enumerate(d.budget) if line.is_leaf]
-        cells = [(row, self._col(name)) for row, _ in lines for _, _, name in fields]
-        whats = [(what, line.key, k) for _, line in lines for what, k, _ in fields]
-        read = iter(self.values("Anggaran", cells, normalize.parse_money, whats))
+        table = self.table(
+            "Anggaran",
+            "anggaran",
+            lambda: (
+                [(row, self._col(name)) for row, _ in lines for _, _, name in fields],
+                [(what, line.key, k) for _, line in lines for what, k, _ in fields],
+            ),
+        )
+        read = iter(self.values("Anggaran", table, normalize.parse_money))
         for _, line in lines:
             awal, *rest = (next(read) for _ in fields)
             revs, months = rest[: d.revision_slots], rest[d.revision_slots :]
@@ -230,12 +306,15 @@ class Inputs:
         first = self.names["RA_ID"].row1
         plans = [(ind, n) for ind in d.indikator for n, _ in enumerate(rencana_rows(d, ind.id))]
         month_cols = [self._col(f"RA_Bulan_{m}") for m in range(1, 13)]
-        marks = self.values(
+        table = self.table(
             "Rencana Aksi",
-            [(first + i, col) for i in range(len(plans)) for col in month_cols],
-            _parse_mark,
-            [("rencana", ind.id, n, f"bulan{m}") for ind, n in plans for m in range(1, 13)],
+            "marks",
+            lambda: (
+                [(first + i, col) for i in range(len(plans)) for col in month_cols],
+                [("rencana", ind.id, n, f"bulan{m}") for ind, n in plans for m in range(1, 13)],
+            ),
         )
+        marks = self.values("Rencana Aksi", table, _parse_mark)
         row = first
         for ind in d.indikator:
             rows = []

@@ -46,7 +46,8 @@ def check(raw, expected: Expected, maps: dict[str, SheetMap], data: WorkbookData
         if smap is None or smap.raw is None:
             continue
         cells, shown = smap.raw.cells, smap.raw.name  # findings name the sheet as the file has it
-        for r, c, formula, value, owner in to_check:
+        for n in _suspects(name, smap, to_check, expected.places[name], views):
+            r, c, formula, value, owner = to_check[n]
             where = smap.where(r, c)
             if where is None:
                 continue
@@ -85,6 +86,28 @@ def check(raw, expected: Expected, maps: dict[str, SheetMap], data: WorkbookData
     stored = data.meta.get("lkjxl_fingerprint")
     if stored and structure_from_raw(raw) != stored:
         out.append(findings.make("FINGERPRINT", file=data.file, detail="lihat temuan rumus dan baris di atas"))
+
+
+def _suspects(name: str, smap: SheetMap, to_check: list, places, views: Views | None) -> list[int]:
+    """Which of a sheet's checks need the full comparison: all but the cells plainly intact — in
+    place, the template's formula as written (its cached value right), or the template's value.
+    Thousands per workbook, so those are settled from lists, without a RawCell each."""
+    rows, cols = places
+    file_rows, file_cols = smap.where_many(rows, cols)
+    at = smap.raw.cells.find(file_rows, file_cols)
+    in_place = ((file_rows == rows) & (file_cols == cols)).tolist()
+    excel = views.excel if views is not None else None
+    suspects = []
+    for n, ((r, c, formula, value, _), got, text, still) in enumerate(
+        zip(to_check, smap.raw.cells.values_at(at), smap.raw.cells.formulas_at(at), in_place, strict=True)
+    ):
+        if formula is None:
+            if (type(got) is type(value) and got == value) or (got in (None, "") and value in (None, "")):
+                continue
+        elif still and text == formula and (excel is None or got is None or _same(got, excel.get((name, r, c)))):
+            continue
+        suspects.append(n)
+    return suspects
 
 
 def _inserted_rows(smap: SheetMap, data: WorkbookData) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
+
 from . import findings
 from .book import Book, Sheet
 from .layout import FIRST_ROW, HEADER_ROW
@@ -44,6 +46,26 @@ class SheetMap:
             return None
         file_row = self.rows.get(row, row + self.shift)
         return file_row, self.cols.get(col, col)
+
+    def where_many(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`where` for many cells at once: file rows and columns, -1 rows where `where` is None."""
+        if self.raw is None:
+            return np.full(rows.size, -1), cols
+        file_rows = _moved(rows, self.rows, rows + self.shift)
+        if self.missing:
+            file_rows[np.isin(rows, list(self.missing))] = -1
+        return file_rows, _moved(cols, self.cols, cols)
+
+
+def _moved(xs: np.ndarray, table: dict[int, int], default: np.ndarray) -> np.ndarray:
+    """`table.get(x, default)` for each x."""
+    if not table:
+        return default.copy()
+    keys = np.fromiter(table.keys(), np.int64, len(table))
+    order = np.argsort(keys)
+    keys, values = keys[order], np.fromiter(table.values(), np.int64, len(table))[order]
+    at = np.minimum(np.searchsorted(keys, xs), keys.size - 1)
+    return np.where(keys[at] == xs, values[at], default)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -80,11 +102,12 @@ def _header_agrees(raw: RawSheet, found: tuple[int, int, int], label) -> bool:
 def _header_columns(raw: RawSheet, labels: dict[int, str]) -> dict[int, int]:
     """Columns found by their header text in the first rows of the sheet."""
     wanted = {text.strip().lower(): col for col, text in labels.items() if isinstance(text, str)}
+    head = raw.cells.head(HEADER_ROW + 9)
     for row in range(0, HEADER_ROW + 10):
         found = {}
-        for (r, c), cell in raw.cells.items():
-            if r == row and isinstance(cell.value, str) and cell.value.strip().lower() in wanted:
-                found[wanted[cell.value.strip().lower()]] = c
+        for r, c, value in head:
+            if r == row and isinstance(value, str) and value.strip().lower() in wanted:
+                found[wanted[value.strip().lower()]] = c
         if len(found) >= max(2, len(wanted) // 2):
             return found
     return {}
@@ -100,11 +123,7 @@ def _labels(sheet: Sheet) -> set[str]:
 
 
 def _score(raw_sheet: RawSheet, labels: set[str]) -> int:
-    found = {
-        cell.value.strip().lower()
-        for (r, _), cell in raw_sheet.cells.items()
-        if r <= HEADER_ROW + 10 and isinstance(cell.value, str)
-    }
+    found = {value.strip().lower() for _, _, value in raw_sheet.cells.head(HEADER_ROW + 10) if isinstance(value, str)}
     return len(labels & found)
 
 

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
+import numpy as np
+
 from . import checks, definition, findings, integrity, template, xlsxread
 from .book import Book
-from .inputs import Inputs
+from .inputs import Addresses, Inputs
 from .layout import FIRST_ROW, SHEET_META
 from .locate import SheetMap, map_sheet
 from .model import Definition, Filling, Unit, ValueKind
@@ -50,7 +53,7 @@ class WorkbookData:
     definition: Definition | None = None
     unit: Unit | None = None
     filling: Filling = field(default_factory=Filling)
-    cells: dict[tuple, str] = field(default_factory=dict)  # (kind, key, field) → "Sheet!A1"
+    cells: Mapping[tuple, str] = field(default_factory=Addresses)  # (kind, key, field) → "Sheet!A1"
     findings: list[findings.Finding] = field(default_factory=list)
     recomputed: dict[tuple[str, int, int], object] = field(default_factory=dict)  # formula cell → as Excel computes it
 
@@ -168,7 +171,7 @@ def _recompute(pending: list[_Pending]) -> dict[int, dict]:
         by_template.setdefault((p.data.definition, p.data.unit), []).append(p)
     out = {}
     for (d, unit), members in by_template.items():
-        views = [{**p.inputs.inputs, **p.inputs.as_typed} for p in members]
+        views = [(p.inputs.settled, {**p.inputs.loose, **p.inputs.as_typed}) for p in members]
         for p, values in zip(members, _model(d, unit).evaluate(views), strict=True):
             out[id(p)] = values
     return out
@@ -198,7 +201,7 @@ def _load(path: Path, data: WorkbookData) -> xlsxread.RawBook | None:
         )
         return None
     try:
-        raw = xlsxread.load(path, inspected=True)
+        raw = xlsxread.load(path, inspected=inspection)
     except (xlsxread.UnreadableWorkbook, zipfile.BadZipFile, KeyError, ParseError, ValueError, EOFError) as exc:
         data.findings.append(
             findings.make(
@@ -289,6 +292,7 @@ class Expected:
     book: Book
     formulas: dict[tuple[str, int, int], str]
     checks: dict[str, list[tuple[int, int, str | None, object, str]]]  # (row, col, formula, value, owner unit)
+    places: dict[str, tuple[np.ndarray, np.ndarray]]  # the rows and columns of `checks`, as arrays
 
 
 @lru_cache(maxsize=64)
@@ -319,7 +323,11 @@ def _expected(d: Definition, unit: Unit | None) -> Expected:
                 sheet.name in TABLES and r >= FIRST_ROW and cell.value not in (None, "") and not _has_token(cell.value)
             ):
                 rows.append((r, c, None, cell.value, ""))
-    return Expected(book, formulas, checks)
+    places = {
+        name: (np.array([t[0] for t in rows], np.int64), np.array([t[1] for t in rows], np.int64))
+        for name, rows in checks.items()
+    }
+    return Expected(book, formulas, checks, places)
 
 
 def _row_owners(d: Definition, book: Book) -> dict[tuple[str, int], str]:

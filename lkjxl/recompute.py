@@ -47,16 +47,29 @@ class TemplateModel:
         keys = [(plan.sheets[s], r, c) for s, r, c in zip(plan.slot_sheet, plan.slot_row, plan.slot_col, strict=True)]
         self.slot = {key: n for n, key in enumerate(keys) if n >= SPECIAL}
         self.formulas = [keys[n] for n in plan.formula_slots.tolist()]
+        self._tables: dict[object, np.ndarray] = {}
 
-    def evaluate(self, views: list[dict[Key, object]]) -> list[dict[Key, object]]:
-        """Every formula cell's value for each view (input cell → value, as Excel computes with it)."""
+    def evaluate(self, views: list[tuple[list, dict[Key, object]]]) -> list[dict[Key, object]]:
+        """Every formula cell's value for each view: the input cells settled from a table's arrays
+        (`Inputs.settled`: blank, or an amount ≥ 0), and the others (input cell → value, as Excel
+        computes with it)."""
         w = len(views)
         store = Store(*(np.repeat(a[None, :], w, axis=0) for a in self.base))
-        for b, view in enumerate(views):
-            for key, value in view.items():
-                n = self.slot.get(key)
-                if n is not None:  # an input no formula reads has no slot
-                    store.kind[b, n], store.num[b, n], store.txt[b, n] = _encode(value)
+        slot = self.slot
+        for b, (settled, view) in enumerate(views):
+            for table, done, amounts in settled:
+                slots = self._slots(table)
+                use = done & (slots >= 0)
+                at = slots[use]
+                store.kind[b, at] = np.where(amounts[use] >= 0, NUM, BLANK)
+                store.num[b, at] = np.maximum(amounts[use], 0)
+                store.txt[b, at] = None
+            found = [(n, value) for n, value in zip(map(slot.get, view), view.values(), strict=True) if n is not None]
+            if found:  # an input no formula reads has no slot
+                slots, values = zip(*found, strict=True)
+                kinds, nums, txts = zip(*map(_encode, values), strict=True)
+                at = list(slots)
+                store.kind[b, at], store.num[b, at], store.txt[b, at] = kinds, nums, txts
         run(self.plan, store)
         f = self.plan.formula_slots
         kinds, nums, txts = store.kind[:, f].tolist(), store.num[:, f].tolist(), store.txt[:, f].tolist()
@@ -65,11 +78,23 @@ class TemplateModel:
             for b in range(w)
         ]
 
+    def _slots(self, table) -> np.ndarray:
+        """The slot of each cell of an input table, -1 for a cell no formula reads."""
+        found = self._tables.get(table)
+        if found is None:
+            found = self._tables[table] = np.array([self.slot.get(key, -1) for key in table.keys], np.int64)
+        return found
+
+
+_BLANK, _NUMBERS = (BLANK, 0.0, None), {int, float}
+
 
 def _encode(value) -> tuple[int, float, object]:
     """A cell value as the engine's (kind, number, text)."""
+    if type(value) in _NUMBERS:  # most inputs: amounts and blanks, tested first
+        return NUM, float(value), None
     if value is None:
-        return BLANK, 0.0, None
+        return _BLANK
     if isinstance(value, bool):
         return BOOL, float(value), None
     if isinstance(value, int | float | Decimal):

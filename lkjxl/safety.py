@@ -126,6 +126,8 @@ class Inspection:
     dimensions: dict[str, str] = field(default_factory=dict)  # sheet name (or part) → declared ref, untrusted
     external_links: list[str] = field(default_factory=list)  # reported, never followed
     warnings: list[Notice] = field(default_factory=list)
+    # Each part as inflated and verified here (size, CRC), so a reader need not inflate it again.
+    parts: dict[str, tuple[int, bytes]] = field(default_factory=dict, repr=False)  # name → (CRC, bytes)
 
 
 def inspect(path: Path, limits: Limits = Limits()) -> Inspection:  # noqa: B008 - Limits is frozen
@@ -381,6 +383,7 @@ class _Scan:
         self.names = {i.filename.lower(): i.filename for i in infos}
         self.events: dict[str, _Events] = {}  # lower-cased part name → (element, attributes) of interest
         self.declared_dims: dict[str, str] = {}
+        self.parts: dict[str, tuple[int, bytes]] = {}
 
     def run(self) -> Inspection:
         first = next(i for i in self.infos if i.filename.lower() == "[content_types].xml")
@@ -401,6 +404,7 @@ class _Scan:
             compressed_bytes=sum(i.compress_size for i in self.infos),
             workbook_part=self.names[workbook],
             sheets=sheets,
+            parts=self.parts,
         )
         self._dimensions(inspection)
         self._external(inspection)
@@ -425,6 +429,7 @@ class _Scan:
         parser = self._parser(info.filename, self.events.setdefault(name, [])) if parse else None
         seen = crc = 0
         tail = b""
+        chunks = []
         try:
             with self.archive.open(probe) as stream:
                 while chunk := stream.read(_CHUNK):
@@ -440,20 +445,23 @@ class _Scan:
                             self.path,
                             f"Bagian '{info.filename}' lebih besar dari ukuran yang dinyatakannya ({info.file_size} bita).",
                         )
-                    window = (tail + chunk).lower()
-                    if any(needle in window for needle in _NEEDLES):
+                    window = tail + chunk  # every needle holds '<!' in ASCII or UTF-16: lower() only then
+                    if (b"<!" in window or b"<\0!" in window) and any(n in window.lower() for n in _NEEDLES):
                         raise _refusal(
                             "UNSAFE_XML",
                             self.path,
                             f"Bagian '{info.filename}' memuat deklarasi DOCTYPE/ENTITY, yang tidak pernah dibuat Excel.",
                         )
                     tail = window[-_OVERLAP:]
+                    chunks.append(chunk)
                     if parser:  # only bytes already proven free of DOCTYPE reach the parser
                         parser.Parse(chunk, False)
                 if parser:
                     parser.Parse(b"", True)
             if seen != info.file_size or crc != info.CRC:
                 raise zipfile.BadZipFile(info.filename)
+            if name.endswith((".xml", ".rels")):  # what readers parse; embedded objects are never opened
+                self.parts[info.filename] = (crc, chunks[0] if len(chunks) == 1 else b"".join(chunks))
         except Refusal:
             raise
         except expat.ExpatError:

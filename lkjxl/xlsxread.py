@@ -15,9 +15,13 @@ from __future__ import annotations
 import io
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
+from itertools import repeat, takewhile
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree.ElementTree import iterparse  # noqa: S405 - inputs pass safety.inspect first
 
 import numpy as np
@@ -25,6 +29,9 @@ import numpy as np
 from . import recalc_cells
 from . import recalc_read as rr
 from .recalc_read import UnreadableWorkbook
+
+if TYPE_CHECKING:
+    from .safety import Inspection
 
 NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -54,11 +61,68 @@ class RawCell:
     error: bool = False
 
 
+class Cells(Mapping):
+    """A sheet's cells by 0-based (row, col), each RawCell made when first asked for.
+
+    Most of a satker workbook's ≈8,500 cells are read through the arrays (`Plain`) or never
+    looked at; making one object per cell up front cost more than reading them.
+    """
+
+    def __init__(self, keys: list[int], values: list, styles: list[int], errors: list[bool], formulas: dict[int, str]):
+        self._at = {key: i for i, key in enumerate(keys)}  # row * 16384 + col → position in the lists
+        self._values, self._styles, self._errors, self._formulas = values, styles, errors, formulas
+        self._made: dict[int, RawCell] = {}
+
+    def _cell(self, i: int) -> RawCell:
+        cell = self._made.get(i)
+        if cell is None:
+            cell = self._made[i] = RawCell(self._values[i], self._formulas.get(i), self._styles[i], self._errors[i])
+        return cell
+
+    def __getitem__(self, where: tuple[int, int]) -> RawCell:
+        i = self._at.get(where[0] * 16384 + where[1]) if 0 <= where[1] < 16384 else None
+        if i is None:
+            raise KeyError(where)
+        return self._cell(i)
+
+    def get(self, where: tuple[int, int], default=None):
+        i = self._at.get(where[0] * 16384 + where[1]) if 0 <= where[1] < 16384 else None
+        return default if i is None else self._cell(i)
+
+    def __contains__(self, where) -> bool:
+        return self.get(where) is not None
+
+    def __iter__(self):
+        return (divmod(key, 16384) for key in self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    def items(self):
+        return ((divmod(key, 16384), self._cell(i)) for key, i in self._at.items())
+
+    def find(self, rows: np.ndarray, cols: np.ndarray) -> list[int]:
+        """Positions of the cells at (rows, cols), -1 where the file has none (or a row is -1)."""
+        keys = np.where((rows >= 0) & (cols >= 0) & (cols < 16384), rows * 16384 + cols, -1)
+        return list(map(self._at.get, keys.tolist(), repeat(-1)))
+
+    def values_at(self, positions: list[int]) -> list:
+        return [self._values[i] if i >= 0 else None for i in positions]
+
+    def formulas_at(self, positions: list[int]) -> list[str | None]:
+        return list(map(self._formulas.get, positions))
+
+    def head(self, last_row: int) -> list[tuple[int, int, object]]:
+        """(row, col, value) of the cells in rows up to `last_row`, where headers are looked for."""
+        end = (last_row + 1) * 16384
+        return [(*divmod(key, 16384), self._values[i]) for key, i in takewhile(lambda k: k[0] < end, self._at.items())]
+
+
 @dataclass
 class RawSheet:
     name: str
     state: str = "visible"
-    cells: dict[tuple[int, int], RawCell] = field(default_factory=dict)  # 0-based (row, col)
+    cells: Cells = field(default_factory=lambda: Cells([], [], [], [], {}))
     protected: bool = False
     merged: list[str] = field(default_factory=list)
     layout: bytes = b""  # formula positions and texts, unlocked cells: equal layouts, equal structure
@@ -87,7 +151,7 @@ class Plain:
         return (rows >= 0) & (kind == rr.BLANK) & ~odd, whole, np.where(whole, num, 0).astype(np.int64)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Style:
     locked: bool = True
     percent: bool = False
@@ -98,7 +162,7 @@ class Style:
 class RawBook:
     sheets: dict[str, RawSheet]
     names: dict[str, str]  # name → reference text, e.g. Realisasi!$B$6:$B$15
-    styles: list[Style]
+    styles: tuple[Style, ...]
     properties: dict[str, str]
     external_links: int = 0
 
@@ -126,21 +190,20 @@ def split_ref(ref: str) -> tuple[int, int]:
     return int(m.group(2)) - 1, col - 1
 
 
-def load(path: Path, *, inspected: bool = False) -> RawBook:
-    """Read a workbook; `inspected=True` when `safety.inspect` already accepted the file.
+def load(path: Path, *, inspected: Inspection | None = None) -> RawBook:
+    """Read a workbook; `inspected`: what `safety.inspect` found when it already accepted the file
+    (its inflated parts are used, not inflated again).
 
     Cells come from the recalculation's array scanner (`recalc_cells`), so both readers
     see the same values; raises `UnreadableWorkbook` for a package that is not an .xlsx.
     """
-    if not inspected:
+    if inspected is None:
         from . import safety
 
-        safety.inspect(path)
-    z, book, shared = rr.open_book(path)
+        inspected = safety.inspect(path)
+    z, book, shared = rr.open_book(path, inspected.parts)
     with z:
-        styles = _styles(z.read("xl/styles.xml")) if "xl/styles.xml" in z else []
-        locked = np.array([s.locked for s in styles] + [True])  # a style index past the list: locked
-        dates = np.array([s.date for s in styles] + [False])
+        styles, locked, dates = _styles(z.read("xl/styles.xml") if "xl/styles.xml" in z else b"")
         sheets = {}
         for part in book.sheets:
             rr.read_part(z, part)
@@ -172,29 +235,20 @@ def _raw_sheet(part: rr.Sheet, shared: rr.SharedStrings, state: str, locked: np.
         values[i] = datetime.fromisoformat(part.txt[i])
     keep = (kind != rr.BLANK) | (part.style != 0)
     keep[part.formula_cells] = True
-    sheet.cells = {
-        (r, c): RawCell(v, None, s, e)
-        for r, c, v, s, e in zip(
-            part.rows[keep].tolist(),
-            part.cols[keep].tolist(),
-            values[keep].tolist(),
-            part.style[keep].tolist(),
-            (kind[keep] == rr.ERR).tolist(),
-            strict=True,
-        )
-    }
+    keys = part.keys()
+    kept = np.flatnonzero(keep)
+    position = np.cumsum(keep) - 1  # a cell's place among the kept ones
+    formulas = dict(zip(position[part.formula_cells].tolist(), _formula_texts(part), strict=True))
+    sheet.cells = Cells(
+        keys[kept].tolist(), values[kept].tolist(), part.style[kept].tolist(), (kind[kept] == rr.ERR).tolist(), formulas
+    )
     odd = dates[np.minimum(part.style, dates.size - 1)]
     odd[part.formula_cells] = True
     odd[part.dated] = True
-    keys = part.keys()
     if keys.size and np.all(keys[1:] > keys[:-1]):  # one cell per position, as the dict has them
         sheet.plain = Plain(keys, part.kind, part.num, odd)
     unlocked = keep & ~locked[np.minimum(part.style, locked.size - 1)]
     sheet.layout = part.signature + b"\0" + keys[unlocked].tobytes()
-    if part.formula_cells.size:
-        rows, cols = part.rows[part.formula_cells].tolist(), part.cols[part.formula_cells].tolist()
-        for r, c, text in zip(rows, cols, _formula_texts(part), strict=True):
-            sheet.cells[(r, c)].formula = text
     return sheet
 
 
@@ -221,7 +275,18 @@ def _formula(f: rr.Formula, row: int, col: int, masters) -> str | None:
     return _shared(f.text, f.shared_index or "", row, col, masters)
 
 
-def _styles(xml: bytes) -> list[Style]:
+@lru_cache(maxsize=16)
+def _styles(xml: bytes) -> tuple[tuple[Style, ...], np.ndarray, np.ndarray]:
+    """The cell styles, and per style index whether it is locked and whether it shows a date (a
+    set of one template shares its styles). An index past the list is locked and no date."""
+    styles = _style_list(xml) if xml else []
+    locked = np.array([s.locked for s in styles] + [True])
+    dates = np.array([s.date for s in styles] + [False])
+    locked.flags.writeable = dates.flags.writeable = False
+    return tuple(styles), locked, dates
+
+
+def _style_list(xml: bytes) -> list[Style]:
     custom_formats: dict[int, str] = {}
     styles: list[Style] = []
     in_xfs = False
