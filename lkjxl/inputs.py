@@ -31,11 +31,11 @@ class Addresses(Mapping):
     and written out as addresses when asked for."""
 
     def __init__(self):
-        self._one: dict[tuple, str] = {}
+        self._one: dict[tuple, tuple[str, tuple[int, int] | None]] = {}  # what → (sheet, (row, col) or None)
         self._tables: list[tuple[dict[tuple, int], str, list[int], list[int]]] = []
 
-    def __setitem__(self, what: tuple, address: str) -> None:
-        self._one[what] = address
+    def put(self, what: tuple, sheet: str, where: tuple[int, int] | None) -> None:
+        self._one[what] = (sheet, where)
 
     def add_table(self, index: dict[tuple, int], sheet: str, rows: np.ndarray, cols: np.ndarray) -> None:
         self._tables.append((index, sheet, rows.tolist(), cols.tolist()))
@@ -43,7 +43,8 @@ class Addresses(Mapping):
     def __getitem__(self, what: tuple) -> str:
         found = self._one.get(what)
         if found is not None:
-            return found
+            sheet, where = found
+            return f"{sheet}!{a1(*where)}" if where is not None else f"{sheet}!"
         for index, sheet, rows, cols in self._tables:
             n = index.get(what)
             if n is not None:
@@ -91,27 +92,30 @@ class Inputs:
         self.loose: dict[tuple[str, int, int], object] = {}
         self.as_typed: dict[tuple[str, int, int], object] = {}  # cells whose text lkjxl had to interpret
 
-    def cell(self, sheet: str, row: int, col: int):
-        """(raw cell or None, 'A1' address in the file)."""
-        where = self.maps[sheet].where(row, col)
-        if where is None:
-            return None, ""
-        return self.maps[sheet].raw.cells.get(where), a1(*where)
-
-    def value(self, sheet: str, row: int, col: int, parse, what: tuple, **kw):
-        cell, addr = self.cell(sheet, row, col)
-        key = (sheet, row, col)
+    def value(self, sheet: str, row: int, col: int, parse, what: tuple, *, percent: bool = False, **kw):
+        """The input at the template's (row, col), wherever it is in the file, parsed; `percent`:
+        tell `parse` whether the cell is formatted as a percentage."""
         smap = self.maps[sheet]
+        key = (sheet, row, col)
+        where = smap.where(row, col)
+        cell = smap.raw.cells.get(where) if where is not None else None
         sheet = smap.raw.name if smap.raw is not None else sheet  # findings name the sheet as the file has it
-        self.data.cells[what] = f"{sheet}!{addr}"
+        self.data.cells.put(what, sheet, where)
         raw = cell.value if cell is not None else None
         as_typed = raw  # what Excel computes with: a date is its serial number
-        if cell is not None and cell.formula is not None:
-            self._formula_input(cell, sheet, addr)
-        if cell is not None and isinstance(raw, float) and self.raw.style(cell).date:
-            raw = _excel_date(raw)
+        if cell is not None:
+            if cell.formula is not None:
+                self._formula_input(cell, sheet, a1(*where))
+            style = self.raw.style(cell)
+            if isinstance(raw, float) and style.date:
+                raw = _excel_date(raw)
+            if percent:
+                kw["cell_is_percent_format"] = style.percent
+        elif percent:
+            kw["cell_is_percent_format"] = False
         parsed = parse(raw, **kw) if kw else parse(raw)
-        self._report(parsed, raw, sheet, addr)
+        if parsed.error or parsed.notes:
+            self._report(parsed, raw, sheet, a1(*where) if where is not None else "")
         value = None if parsed.missing or parsed.error else parsed.value
         self.inputs[key] = self.loose[key] = MONTH_MARK if value is True else value
         typed_text = isinstance(as_typed, str) and not isinstance(value, str)
@@ -164,8 +168,6 @@ class Inputs:
         )
 
     def _report(self, parsed, raw, sheet: str, addr: str) -> None:
-        if not parsed.error and not parsed.notes:
-            return
         file = self.data.file
         out = self.data.findings
         if parsed.error:
@@ -229,19 +231,16 @@ class Inputs:
             row = first + n
             values = []
             for p in range(1, len(d.period.labels) + 1):
-                col = self._col(f"Real_Realisasi_P{p}")
-                cell, _ = self.cell("Realisasi", row, col)
-                percent = cell is not None and self.raw.style(cell).percent
                 values.append(
                     self.value(
                         "Realisasi",
                         row,
-                        col,
+                        self._col(f"Real_Realisasi_P{p}"),
                         normalize.parse_value,
                         ("realisasi", ind.id, p),
+                        percent=True,
                         kind=ind.kind,
                         satuan=ind.satuan,
-                        cell_is_percent_format=percent,
                     )
                 )
             if any(v is not None for v in values):
@@ -269,9 +268,9 @@ class Inputs:
                 [(what, line.key, k) for _, line in lines for what, k, _ in fields],
             ),
         )
-        read = iter(self.values("Anggaran", table, normalize.parse_money))
-        for _, line in lines:
-            awal, *rest = (next(read) for _ in fields)
+        read, width = self.values("Anggaran", table, normalize.parse_money), len(fields)
+        for n, (_, line) in enumerate(lines):
+            awal, *rest = read[n * width : (n + 1) * width]
             revs, months = rest[: d.revision_slots], rest[d.revision_slots :]
             if awal is not None:
                 fill.pagu_awal[line.key] = awal

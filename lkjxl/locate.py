@@ -113,13 +113,35 @@ def _header_columns(raw: RawSheet, labels: dict[int, str]) -> dict[int, int]:
     return {}
 
 
-def _labels(sheet: Sheet) -> set[str]:
-    """The header texts that identify a sheet whatever it is called."""
-    return {
-        cell.value.strip().lower()
-        for (r, _), cell in sheet.cells.items()
-        if r == HEADER_ROW and isinstance(cell.value, str) and cell.value.strip()
-    }
+@dataclass(frozen=True)
+class _Shape:
+    """What locating reads from an expected sheet, worked out once per template sheet."""
+
+    labels: set[str]  # the header texts that identify the sheet whatever it is called
+    headers: dict[int, object]  # column → header
+    keys: dict[str, list[int]]  # a table's row keys → their rows
+
+
+_SHAPES: dict[int, tuple[Sheet, _Shape]] = {}
+
+
+def _shape(expected: Book, sheet: Sheet) -> _Shape:
+    known = _SHAPES.get(id(sheet))
+    if known is not None and known[0] is sheet:
+        return known[1]
+    headers = {c: cell.value for (r, c), cell in sheet.cells.items() if r == HEADER_ROW}
+    labels = {text.strip().lower() for text in headers.values() if isinstance(text, str) and text.strip()}
+    keys: dict[str, list[int]] = {}
+    if sheet.name in TABLES:
+        key_range = expected.names["{}_{}".format(*TABLES[sheet.name])]
+        for row in range(key_range.row1, key_range.row2 + 1):
+            cell = sheet.cells.get((row, key_range.col1))
+            keys.setdefault(cell_text(cell.value if cell else None).strip(), []).append(row)
+    if len(_SHAPES) > 256:
+        _SHAPES.clear()
+    shape = _Shape(labels, headers, keys)
+    _SHAPES[id(sheet)] = (sheet, shape)
+    return shape
 
 
 def _score(raw_sheet: RawSheet, labels: set[str]) -> int:
@@ -127,10 +149,9 @@ def _score(raw_sheet: RawSheet, labels: set[str]) -> int:
     return len(labels & found)
 
 
-def _find_sheet(raw: RawBook, sheet: Sheet) -> RawSheet | None:
+def _find_sheet(raw: RawBook, sheet: Sheet, labels: set[str]) -> RawSheet | None:
     """The file's sheet for an expected one: by name when its headers agree, else by its headers
     (operators rename sheets; sheets can be swapped)."""
-    labels = _labels(sheet)
     same = raw.sheets.get(sheet.name)
     if len(labels) < 3 or (same is not None and _score(same, labels) * 2 > len(labels)):
         return same  # a strict majority of its headers: PK and Realisasi share 'No' and 'Indikator Kinerja'
@@ -209,7 +230,8 @@ def _holds(raw: RawBook, raw_sheet: RawSheet, row: int, col: int, cell) -> bool:
 
 def map_sheet(raw: RawBook, expected: Book, sheet: Sheet, file: str, out: list) -> SheetMap:
     """Locate one expected sheet in the file, adding findings for what had to be guessed."""
-    raw_sheet = _find_sheet(raw, sheet)
+    shape = _shape(expected, sheet)
+    raw_sheet = _find_sheet(raw, sheet, shape.labels)
     result = SheetMap(sheet.name, raw_sheet)
     if raw_sheet is None:
         out.append(findings.make("SHEET_MISSING", file=file, sheet=sheet.name, sheet_name=sheet.name))
@@ -222,7 +244,7 @@ def map_sheet(raw: RawBook, expected: Book, sheet: Sheet, file: str, out: list) 
         _anchor_block(raw, sheet, result)
         return result
     prefix, key = TABLES[sheet.name]
-    headers = {c: cell.value for (r, c), cell in sheet.cells.items() if r == HEADER_ROW}
+    headers = shape.headers
     by_label = None
     broken = []
     for name, rng in expected.names.items():
@@ -244,12 +266,20 @@ def map_sheet(raw: RawBook, expected: Book, sheet: Sheet, file: str, out: list) 
             result.cols[rng.col1] = by_label[rng.col1]
     for name in broken[:1]:  # one finding per sheet is enough to say how it was read
         out.append(findings.make("NAME_BROKEN", file=file, sheet=sheet.name, name=name))
-    _map_rows(raw, expected, sheet, result, prefix, key, file, out)
+    _map_rows(raw, expected, sheet, result, prefix, key, shape.keys, file, out)
     return result
 
 
 def _map_rows(
-    raw: RawBook, expected: Book, sheet: Sheet, result: SheetMap, prefix: str, key: str, file: str, out: list
+    raw: RawBook,
+    expected: Book,
+    sheet: Sheet,
+    result: SheetMap,
+    prefix: str,
+    key: str,
+    expected_keys: dict[str, list[int]],
+    file: str,
+    out: list,
 ) -> None:
     key_range = expected.names[f"{prefix}_{key}"]
     key_col = result.cols.get(key_range.col1, key_range.col1)
@@ -257,15 +287,10 @@ def _map_rows(
     last = max(found[2] if found else key_range.row2, key_range.row2) + 50
     # Keys may repeat (Rencana Aksi: several rows per indicator): the n-th occurrence maps to the n-th.
     file_rows: dict[str, list[int]] = {}
-    for row in range(FIRST_ROW, last + 1):
-        cell = result.raw.cells.get((row, key_col))
-        text = cell_text(cell.value if cell else None).strip()
+    for row, value in result.raw.cells.column(key_col, FIRST_ROW, last):
+        text = cell_text(value).strip()
         if text:
             file_rows.setdefault(text, []).append(row)
-    expected_keys: dict[str, list[int]] = {}
-    for row in range(key_range.row1, key_range.row2 + 1):
-        cell = sheet.cells.get((row, key_range.col1))
-        expected_keys.setdefault(cell_text(cell.value if cell else None).strip(), []).append(row)
     for text, rows in expected_keys.items():
         got = file_rows.get(text, [])
         for n, row in enumerate(rows):

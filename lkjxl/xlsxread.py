@@ -112,6 +112,12 @@ class Cells(Mapping):
     def formulas_at(self, positions: list[int]) -> list[str | None]:
         return list(map(self._formulas.get, positions))
 
+    def column(self, col: int, first: int, last: int) -> list[tuple[int, object]]:
+        """(row, value) of the cells in `col` from row `first` to `last`."""
+        at = self._at
+        found = ((row, at.get(row * 16384 + col)) for row in range(first, last + 1))
+        return [(row, self._values[i]) for row, i in found if i is not None] if 0 <= col < 16384 else []
+
     def head(self, last_row: int) -> list[tuple[int, int, object]]:
         """(row, col, value) of the cells in rows up to `last_row`, where headers are looked for."""
         end = (last_row + 1) * 16384

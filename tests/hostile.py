@@ -374,6 +374,13 @@ CASES: dict[str, Case] = {
         ),
         "UNSAFE_XML",
     ),
+    "doctype-utf16-tanpa-bom.xlsx": Case(  # UTF-16 told by its first bytes only, as parsers detect it
+        lambda: rezip(
+            base_workbook(),
+            {"xl/sharedStrings.xml": _LAUGHS.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16-le")},
+        ),
+        "UNSAFE_XML",
+    ),
     "pengodean-asing.xlsx": Case(
         lambda: rezip(base_workbook(), edit("xl/styles.xml", 'encoding="UTF-8"', 'encoding="UTF-7"')),
         "UNSAFE_XML",
