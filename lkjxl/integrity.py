@@ -102,7 +102,11 @@ def _suspects(name: str, smap: SheetMap, to_check: list, places, views: Views | 
         zip(to_check, smap.raw.cells.values_at(at), smap.raw.cells.formulas_at(at), in_place, strict=True)
     ):
         if formula is None:
-            if (type(got) is type(value) and got == value) or (got in (None, "") and value in (None, "")):
+            if type(got) is type(value) and got == value:
+                continue  # the template's value
+            if type(got) is float and type(value) in (int, Decimal) and got == float(value):
+                continue  # the same number: a file holds numbers as floats
+            if got in (None, "") and value in (None, ""):
                 continue
         elif still and text == formula and (excel is None or got is None or _same(got, excel.get((name, r, c)))):
             continue

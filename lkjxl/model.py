@@ -8,7 +8,7 @@ numeric targets are `Decimal`, so nothing is rounded before display.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -244,6 +244,18 @@ class Definition:
     budget_keeper: str = ""  # budget.owner: the unit that keeps the pagu and its revision history
     title: str = "Perjanjian Kinerja"
     source: str = ""  # the file it was loaded from, for messages
+
+    def __hash__(self) -> int:
+        """Worked out once: a definition keys the per-template caches, and hashing its whole tree
+        (with a national satker list) cost milliseconds every time."""
+        known = self.__dict__.get("_hash")
+        if known is None:
+            known = hash(tuple(getattr(self, f.name) for f in fields(self)))
+            object.__setattr__(self, "_hash", known)
+        return known
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}  # str hashes differ between processes
 
     @property
     def sasaran(self) -> tuple[Sasaran, ...]:

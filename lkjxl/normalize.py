@@ -116,6 +116,8 @@ def _prepare(v: object, code: str) -> Parsed | tuple[str, object, list[str]]:
 
 _SIGNS = "-\u2212\u2010\u2011\u2012\u2013\u2014"
 _SPACE_GROUPED = re.compile(r"\d{1,3}(?: \d{3})+(?:[.,]\d+)?", re.ASCII)
+_SPACED_MARK = re.compile(r"\s*([.,])\s*")
+_DIGITS_AND_MARKS = re.compile(r"[0-9.,]*[0-9][0-9.,]*")
 
 
 def _grouped(groups: list[str]) -> bool:
@@ -136,10 +138,11 @@ def _read_decimal(text: str, hint: DecimalHint = None, *, money: bool = False):
     neg = s[:1] in _SIGNS
     if s[:1] in _SIGNS + "+":
         s = s[1:].lstrip()
-    s = re.sub(r"\s*([.,])\s*", r"\1", s)  # `99, 19`
-    if " " in s and _SPACE_GROUPED.fullmatch(s):
-        s = s.replace(" ", "")  # `1 234`
-    if not re.fullmatch(r"[0-9.,]*[0-9][0-9.,]*", s):
+    if not _DIGITS_AND_MARKS.fullmatch(s):  # the usual text number needs none of the repairs
+        s = _SPACED_MARK.sub(lambda m: m[1], s)  # `99, 19`
+        if " " in s and _SPACE_GROUPED.fullmatch(s):
+            s = s.replace(" ", "")  # `1 234`
+    if not _DIGITS_AND_MARKS.fullmatch(s):
         return None, [], f"'{text}' bukan angka"
     if sum(c.isdigit() for c in s) > _MAX_DIGITS:
         return None, [], f"'{text}' terlalu panjang untuk angka"

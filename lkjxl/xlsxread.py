@@ -13,7 +13,6 @@ XML is parsed only after `safety.inspect` has refused hostile archives
 from __future__ import annotations
 
 import io
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -69,9 +68,10 @@ class Cells(Mapping):
     """
 
     def __init__(self, keys: list[int], values: list, styles: list[int], errors: list[bool], formulas: dict[int, str]):
-        self._at = {key: i for i, key in enumerate(keys)}  # row * 16384 + col → position in the lists
+        self._at = dict(zip(keys, range(len(keys)), strict=True))  # row * 16384 + col → position in the lists
         self._values, self._styles, self._errors, self._formulas = values, styles, errors, formulas
         self._made: dict[int, RawCell] = {}
+        self._heads: dict[int, list] = {}
 
     def _cell(self, i: int) -> RawCell:
         cell = self._made.get(i)
@@ -120,8 +120,12 @@ class Cells(Mapping):
 
     def head(self, last_row: int) -> list[tuple[int, int, object]]:
         """(row, col, value) of the cells in rows up to `last_row`, where headers are looked for."""
-        end = (last_row + 1) * 16384
-        return [(*divmod(key, 16384), self._values[i]) for key, i in takewhile(lambda k: k[0] < end, self._at.items())]
+        found = self._heads.get(last_row)
+        if found is None:
+            end = (last_row + 1) * 16384
+            top = takewhile(lambda k: k[0] < end, self._at.items())
+            found = self._heads[last_row] = [(*divmod(key, 16384), self._values[i]) for key, i in top]
+        return found
 
 
 @dataclass
@@ -235,7 +239,9 @@ def _raw_sheet(part: rr.Sheet, shared: rr.SharedStrings, state: str, locked: np.
     kind, num = part.kind, part.num
     values = part.txt.copy()  # text and errors as they are; blanks None
     numbers = kind == rr.NUM
-    values[numbers] = [x if math.isfinite(x) else repr(x).upper() for x in num[numbers].tolist()]  # 'NAN': text
+    finite = np.isfinite(num)
+    values[numbers & finite] = num[numbers & finite].tolist()
+    values[numbers & ~finite] = [repr(x).upper() for x in num[numbers & ~finite].tolist()]  # 'NAN': text
     values[kind == rr.BOOL] = (num[kind == rr.BOOL] == 1.0).tolist()
     for i in part.dated.tolist():  # an ISO date written as such (t="d") is a date, never an amount
         values[i] = datetime.fromisoformat(part.txt[i])
