@@ -118,7 +118,7 @@ def pagu_akhir(fill, key: str, d) -> int | None:
     revs = [v for v in fill.pagu_revisi.get(key, []) if v is not None]
     if revs:
         return revs[-1]
-    line = next((b for b in d.budget if b.key == key), None)
+    line = d.budget_line.get(key)
     return fill.pagu_awal.get(key, line.pagu_awal if line else None)
 
 

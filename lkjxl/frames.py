@@ -15,6 +15,7 @@ from pathlib import Path
 from .results import budget_results, indikator_results
 
 MAX_PERIODS = 12
+_MONTHS = [f"bulan_{m}" for m in range(1, 13)]
 
 IND_COLUMNS = [
     "satker",
@@ -145,7 +146,7 @@ def satker_frames(d, satker, fill, file: str, found=()) -> Frames:
             continue
         program, kegiatan, output = b.key.split("/")
         months = fill.realisasi_bulan.get(b.key, [])
-        line = next(x for x in d.budget if x.key == b.key)
+        line = d.budget_line[b.key]
         agr_rows.append(
             {
                 **ident,
@@ -163,7 +164,7 @@ def satker_frames(d, satker, fill, file: str, found=()) -> Frames:
                 "realisasi": b.realisasi,
                 "placeholder": b.placeholder,
                 "berkas": file,
-                **{f"bulan_{m}": (months[m - 1] if m <= len(months) else None) for m in range(1, 13)},
+                **dict(zip(_MONTHS, [*months[:12], *[None] * (12 - len(months))], strict=True)),
             }
         )
     rev_rows = [

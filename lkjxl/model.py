@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 
 
 class Level(StrEnum):
@@ -255,15 +256,21 @@ class Definition:
         return known
 
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_hash"}  # str hashes differ between processes
+        fields_only = {f.name for f in fields(self)}  # not the cached hash (str hashes differ between processes)
+        return {k: v for k, v in self.__dict__.items() if k in fields_only}  # nor what is worked out again
 
-    @property
+    @cached_property
     def sasaran(self) -> tuple[Sasaran, ...]:
         return tuple(s for t in self.tujuan for s in t.sasaran)
 
-    @property
+    @cached_property
     def indikator(self) -> tuple[Indikator, ...]:
         return tuple(i for s in self.sasaran for i in s.indikator)
+
+    @cached_property
+    def budget_line(self) -> dict[str, BudgetLine]:
+        """Budget lines by key: looked up line by line when reading and tabulating."""
+        return {line.key: line for line in self.budget}
 
     @property
     def budget_owner(self) -> str:
