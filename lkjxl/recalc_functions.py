@@ -33,6 +33,8 @@ from .recalc_values import (
     left_sum,
     numbers,
     select,
+    shapes,
+    spread,
     to_bool,
     to_number,
     to_text,
@@ -67,8 +69,8 @@ def _numbers_of(args: list[Arg], *, bools_direct: bool = True):
 def _aggregate(reduce: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]], empty: V | None):
     def f(args: list[Arg]) -> V:
         parts, err_mask, err_codes = _numbers_of(args)
-        values = concat_axes([np.broadcast_to(v, np.broadcast_shapes(v.shape, c.shape)) for v, c in parts])
-        counted = concat_axes([np.broadcast_to(c, np.broadcast_shapes(v.shape, c.shape)) for v, c in parts])
+        values = concat_axes([spread(v, shapes(v.shape, c.shape)) for v, c in parts])
+        counted = concat_axes([spread(c, shapes(v.shape, c.shape)) for v, c in parts])
         result, count = reduce(values, counted)
         out = numbers(result)
         if empty is not None and _any(count == 0):
@@ -159,8 +161,8 @@ def _logic(all_: bool):
 
 def _unique_map(fn: Callable[[float, int], float], x: np.ndarray, n: np.ndarray) -> np.ndarray:
     """fn over the distinct (x, n) pairs only: capaian values repeat a lot across a set."""
-    shape = np.broadcast_shapes(x.shape, n.shape)
-    pairs = np.stack([np.broadcast_to(x, shape).reshape(-1), np.broadcast_to(n, shape).reshape(-1)], axis=1)
+    shape = shapes(x.shape, n.shape)
+    pairs = np.stack([spread(x, shape).reshape(-1), spread(n, shape).reshape(-1)], axis=1)
     uniq, inverse = np.unique(pairs, axis=0, return_inverse=True)
     mapped = np.array([fn(a, int(b)) for a, b in uniq], float)
     return mapped[inverse.reshape(-1)].reshape(shape)
@@ -255,9 +257,9 @@ def _choose(args):
 def _text_fn(fn):
     def f(args):
         texts = [to_text(a.v) for a in args]
-        shape = np.broadcast_shapes(*(t.kind.shape for t in texts))
+        shape = shapes(*(t.kind.shape for t in texts))
         out = np.empty(shape, object)
-        cols = [np.broadcast_to(t.txt, shape).reshape(-1) for t in texts]
+        cols = [spread(t.txt, shape).reshape(-1) for t in texts]
         flat = out.reshape(-1)
         for i in range(flat.size):
             flat[i] = fn(*(c[i] for c in cols))

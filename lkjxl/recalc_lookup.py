@@ -31,7 +31,9 @@ from .recalc_values import (
     lower_texts,
     numbers,
     select,
+    shapes,
     size,
+    spread,
     to_bool,
     to_number,
     with_errors,
@@ -105,10 +107,10 @@ def _criterion_mask(cells: V, kind: int, num: float, text: str | None) -> np.nda
 
 def _criteria(cells: V, crit: V) -> np.ndarray:
     """Cells (…, n) selected by a criterion per row (…) — evaluated once per distinct criterion."""
-    shape = np.broadcast_shapes(cells.kind.shape[:-1], crit.kind.shape) + cells.kind.shape[-1:]
-    kinds = np.broadcast_to(crit.kind, shape[:-1])
-    nums = np.broadcast_to(crit.num, shape[:-1])
-    texts = np.broadcast_to(crit.texts(), shape[:-1])
+    shape = shapes(cells.kind.shape[:-1], crit.kind.shape) + cells.kind.shape[-1:]
+    kinds = spread(crit.kind, shape[:-1])
+    nums = spread(crit.num, shape[:-1])
+    texts = spread(crit.texts(), shape[:-1])
     if (
         kinds.size
         and np.all(kinds.reshape(-1)[0] == kinds)
@@ -116,7 +118,7 @@ def _criteria(cells: V, crit: V) -> np.ndarray:
         and np.all(texts.reshape(-1)[0] == texts)
     ):
         flat = (kinds.reshape(-1)[0], nums.reshape(-1)[0], texts.reshape(-1)[0])
-        return np.broadcast_to(_criterion_mask(cells, *flat), shape)
+        return spread(_criterion_mask(cells, *flat), shape)
     out = np.zeros(shape, bool)
     seen: dict = {}
     for key in zip(kinds.reshape(-1), nums.reshape(-1), texts.reshape(-1), strict=True):
@@ -201,7 +203,7 @@ def _exact_hits(x: V, cells: V) -> np.ndarray:
     hits = (compare("=", xe, cells).num != 0) & valid
     if x.txt is not None and x.any(STR):
         texts = x.texts()
-        is_text = np.broadcast_to(x.is_(STR), texts.shape)
+        is_text = spread(x.is_(STR), texts.shape)
         for pattern in [t for t in set(texts[is_text].tolist()) if any(c in t for c in "*?~")]:
             rows = is_text & (texts == pattern)
             hits = np.where(rows[..., None], _text_match(cells, pattern) & valid, hits)
@@ -254,7 +256,7 @@ def lookup(args, horizontal: bool):
     approx = to_bool(args[3].v).num != 0 if len(args) > 3 else np.array(True)
     v = table.v
     shape = v.shape
-    kind, num, txt = np.broadcast_to(v.kind, shape), np.broadcast_to(v.num, shape), v.texts()
+    kind, num, txt = spread(v.kind, shape), spread(v.num, shape), v.texts()
     if horizontal:
         kind, num, txt = (np.swapaxes(a, -1, -2) for a in (kind, num, txt))
     first = V(kind[..., 0], num[..., 0], txt[..., 0])
@@ -263,11 +265,11 @@ def lookup(args, horizontal: bool):
     c = np.asarray(col.num, float)
     width = kind.shape[-1]
     ci = np.clip(c.astype(np.int64) - 1, 0, width - 1)
-    full = np.broadcast_shapes(row.shape, ci.shape, kind.shape[:-2])
-    row, ci = np.broadcast_to(row, full), np.broadcast_to(ci, full)
+    full = shapes(row.shape, ci.shape, kind.shape[:-2])
+    row, ci = spread(row, full), spread(ci, full)
 
     def pick(a: np.ndarray) -> np.ndarray:
-        a = np.broadcast_to(a, full + a.shape[-2:])
+        a = spread(a, full + a.shape[-2:])
         at_row = np.take_along_axis(a, row[..., None, None], axis=-2)[..., 0, :]
         return np.take_along_axis(at_row, ci[..., None], axis=-1)[..., 0]
 
@@ -282,7 +284,7 @@ def index(args):
     v = rng.v
     if not rng.is_range:
         return v
-    shape = np.broadcast_shapes(v.kind.shape, v.num.shape)
+    shape = shapes(v.kind.shape, v.num.shape)
     rows_n, cols_n = shape[-2:]
     r = to_number(args[1].v).num
     c = to_number(args[2].v).num if len(args) > 2 else np.array(1.0 if cols_n == 1 or rows_n > 1 else 0.0)
@@ -292,8 +294,8 @@ def index(args):
     bad = (r < 1) | (r > rows_n) | (c < 1) | (c > cols_n)
     flat = np.clip(r - 1, 0, rows_n - 1) * cols_n + np.clip(c - 1, 0, cols_n - 1)
     cells = cells_of(rng)
-    full = np.broadcast_shapes(cells.kind.shape[:-1], flat.shape)
-    idx = np.broadcast_to(flat, full)[..., None]
-    pick = lambda a: np.take_along_axis(np.broadcast_to(a, full + a.shape[-1:]), idx, axis=-1)[..., 0]  # noqa: E731
+    full = shapes(cells.kind.shape[:-1], flat.shape)
+    idx = spread(flat, full)[..., None]
+    pick = lambda a: np.take_along_axis(spread(a, full + a.shape[-1:]), idx, axis=-1)[..., 0]  # noqa: E731
     out = V(pick(cells.kind), pick(cells.num), pick(cells.texts()))
     return select(bad, errors((), REF), out)

@@ -20,6 +20,18 @@ from .xlexpr import text_to_number
 DIV0, NA, VALUE, REF, NUMERR, NAME = "#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NUM!", "#NAME?"
 
 
+def spread(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """`np.broadcast_to`, free when there is nothing to broadcast (most calls: a group's cells all
+    read arrays of one shape). Never written to, like the read-only view it stands for."""
+    return x if x.shape == shape else np.broadcast_to(x, shape)
+
+
+def shapes(*given: tuple[int, ...]) -> tuple[int, ...]:
+    """`np.broadcast_shapes`, free when the shapes are equal."""
+    first = given[0]
+    return first if all(s == first for s in given[1:]) else np.broadcast_shapes(*given)
+
+
 class V:
     """An array of Excel values: `kind` (int8 codes), `num` (numbers, booleans as 0/1), `txt` (text, error codes)."""
 
@@ -44,18 +56,22 @@ class V:
     def any(self, kind: int) -> bool:
         return self._cached(("any", kind), lambda: bool(self.is_(kind).any()))
 
+    def numeric(self) -> bool:
+        """Whether every value is a number."""
+        return self._cached("numeric", lambda: bool((self.kind == NUM).all()))
+
     @property
     def shape(self) -> tuple[int, ...]:
         if self.txt is None:
-            return np.broadcast_shapes(self.kind.shape, self.num.shape)
-        return np.broadcast_shapes(self.kind.shape, self.num.shape, self.txt.shape)
+            return shapes(self.kind.shape, self.num.shape)
+        return shapes(self.kind.shape, self.num.shape, self.txt.shape)
 
     def texts(self) -> np.ndarray:
         """The text array, materialised (None where not text)."""
         shape = self.shape
         if self.txt is None:
             return np.full(shape, None, object)
-        return self.txt if self.txt.shape == shape else np.broadcast_to(self.txt, shape)
+        return self.txt if self.txt.shape == shape else spread(self.txt, shape)
 
     def at(self, mask) -> V:
         return V(self.kind[mask], self.num[mask], None if self.txt is None else self.txt[mask])
@@ -133,10 +149,10 @@ def to_number(v: V) -> V:
     num = np.where((kind == BLANK) | (kind == STR), 0.0, v.num)
     out_kind = np.where(kind == ERR, ERR, NUM).astype(np.int8)
     txt = v.txt if _any(kind == ERR) else None
-    text_at = np.flatnonzero(np.broadcast_to(kind == STR, out_kind.shape))
+    text_at = np.flatnonzero(spread(kind == STR, out_kind.shape))
     if text_at.size:
         # C-order copies: reshape(-1) must give views to write through (gathered columns come F-ordered).
-        num = np.array(np.broadcast_to(num, out_kind.shape), order="C")
+        num = np.array(spread(num, out_kind.shape), order="C")
         out_kind = np.array(out_kind, order="C")
         texts = v.texts().reshape(-1)
         flat_num, flat_kind = num.reshape(-1), out_kind.reshape(-1)
@@ -149,7 +165,7 @@ def to_number(v: V) -> V:
                 flat_num[i] = x
         if bad:
             flat_kind[bad] = ERR
-            txt = np.array(np.broadcast_to(v.texts(), out_kind.shape), order="C")
+            txt = np.array(spread(v.texts(), out_kind.shape), order="C")
             txt.reshape(-1)[bad] = VALUE
     return V(out_kind, num, txt)
 
@@ -157,6 +173,8 @@ def to_number(v: V) -> V:
 def to_bool(v: V) -> V:
     """Truth values as IF sees them: numbers ≠ 0, blank FALSE, "TRUE"/"FALSE" text, other text #VALUE!."""
     kind = v.kind
+    if v._cached("logical", lambda: bool((kind == BOOL).all())):  # a comparison's result: the usual condition
+        return V(kind, (v.num != 0).astype(float))
     truth = np.where((kind == NUM) | (kind == BOOL), v.num != 0, False)
     out_kind = np.where(kind == ERR, ERR, BOOL).astype(np.int8)
     txt = v.txt if _any(kind == ERR) else None
@@ -186,7 +204,7 @@ def general(x: float) -> str:
 def to_text(v: V) -> V:
     """Text as `&` sees it: numbers in General format, TRUE/FALSE, blank ""."""
     shape = v.shape
-    kind, num, txt = np.broadcast_to(v.kind, shape), np.broadcast_to(v.num, shape), v.texts()
+    kind, num, txt = spread(v.kind, shape), spread(v.num, shape), v.texts()
     out = np.empty(shape, object)
     flat_out, flat_kind, flat_num, flat_txt = out.reshape(-1), kind.reshape(-1), num.reshape(-1), txt.reshape(-1)
     for i in range(flat_out.size):
@@ -243,6 +261,17 @@ _RANK = np.array([0, 0, 1, 2, 0], np.int8)  # number < text < boolean (blank and
 
 def compare(op: str, a: V, b: V) -> V:
     """`a op b` with Excel's rules: blank is "" beside text and 0 otherwise; text ignores case."""
+    if a.numeric() and b.numeric():  # most comparisons (a capaian against a band): the rules below reduce to this
+        close = approx_equal(a.num, b.num)
+        lt = (a.num < b.num) & ~close
+        result = {"=": close, "<>": ~close, "<": lt, "<=": lt | close, ">": ~(lt | close), ">=": ~lt}[op]
+        shape = shapes(a.kind.shape, b.kind.shape)
+        return V(np.full(shape, BOOL, np.int8), spread(result, shape).astype(float))
+    if op in ("=", "<>") and _empty_string(b):  # `x=""`, a template's test for a blank input
+        same = a.is_(BLANK) | (a.is_(STR) & (a.texts() == "")) if a.any(STR) else a.is_(BLANK)
+        shape = shapes(a.kind.shape, b.kind.shape)
+        out = V(np.full(shape, BOOL, np.int8), spread(same if op == "=" else ~same, shape).astype(float))
+        return with_errors(out, *first_error(a, b)) if a.any(ERR) else out
     a_str, b_str = a.is_(STR), b.is_(STR)
     ra = np.where(a.is_(BLANK), b_str, _RANK[a.kind])
     rb = np.where(b.is_(BLANK), a_str, _RANK[b.kind])
@@ -262,9 +291,9 @@ def compare(op: str, a: V, b: V) -> V:
     lt = lt | (numeric & (a.num < b.num) & ~close)
     same = same | (numeric & close)
     result = {"=": same, "<>": ~same, "<": lt, "<=": lt | same, ">": ~(lt | same), ">=": ~lt}[op]
-    shape = np.broadcast_shapes(ra.shape, rb.shape)
+    shape = shapes(ra.shape, rb.shape)
     if result.shape != shape:
-        result = np.broadcast_to(result, shape)
+        result = spread(result, shape)
     out = V(np.full(shape, BOOL, np.int8), result.astype(float))
     if a.any(ERR) or b.any(ERR):
         out = with_errors(out, *first_error(a, b))
@@ -295,7 +324,7 @@ def arithmetic(op: str, a: V, b: V) -> V:
     out = numbers(np.asarray(r, float))
     bad = ~np.isfinite(out.num)
     if op == "/":
-        zero = np.broadcast_to(y.num == 0, out.num.shape)
+        zero = spread(y.num == 0, out.num.shape)
         out = with_errors(out, zero, np.where(zero, DIV0, None))
         bad &= ~zero
     if bad.any():
@@ -316,16 +345,16 @@ def percent(a: V) -> V:
 
 def concat(a: V, b: V) -> V:
     x, y = to_text(a), to_text(b)
-    out = V(np.full(np.broadcast_shapes(x.kind.shape, y.kind.shape), STR, np.int8), np.zeros(()), x.txt + y.txt)
+    out = V(np.full(shapes(x.kind.shape, y.kind.shape), STR, np.int8), np.zeros(()), x.txt + y.txt)
     mask, codes = first_error(a, b)
     return with_errors(out, mask, codes)
 
 
 def final(v: V, shape) -> V:
     """A cell's result: a blank (a reference to an empty cell) shows as 0."""
-    kind = np.broadcast_to(v.kind, shape)
-    num = np.broadcast_to(v.num, shape)
-    txt = None if v.txt is None else np.broadcast_to(v.txt, shape)
+    kind = spread(v.kind, shape)
+    num = spread(v.num, shape)
+    txt = None if v.txt is None else spread(v.txt, shape)
     blank = kind == BLANK
     if blank.any():
         kind = np.where(blank, NUM, kind).astype(np.int8)
@@ -354,11 +383,11 @@ def cells_of(arg: Arg) -> V:
 def _flatten(arg: Arg) -> V:
     v = arg.v
     if arg.is_range:
-        shape = np.broadcast_shapes(v.kind.shape, v.num.shape)
+        shape = shapes(v.kind.shape, v.num.shape)
         flat = shape[:-2] + (shape[-2] * shape[-1],)
-        kind = np.broadcast_to(v.kind, shape).reshape(flat)
-        num = np.broadcast_to(v.num, shape).reshape(flat)
-        txt = None if v.txt is None else np.broadcast_to(v.txt, shape).reshape(flat)
+        kind = spread(v.kind, shape).reshape(flat)
+        num = spread(v.num, shape).reshape(flat)
+        txt = None if v.txt is None else spread(v.txt, shape).reshape(flat)
         return V(kind, num, txt)
     return V(v.kind[..., None], v.num[..., None], None if v.txt is None else v.txt[..., None])
 
@@ -366,7 +395,7 @@ def _flatten(arg: Arg) -> V:
 def first_code(err: np.ndarray, v: V) -> np.ndarray:
     """The first error code along the last axis where `err` holds, else None."""
     first = np.argmax(err, axis=-1)
-    codes = np.take_along_axis(np.broadcast_to(v.texts(), err.shape), first[..., None], axis=-1)[..., 0]
+    codes = np.take_along_axis(spread(v.texts(), err.shape), first[..., None], axis=-1)[..., 0]
     return np.where(err.any(axis=-1), codes, None)
 
 
@@ -379,10 +408,10 @@ def concat_axes(parts: list[np.ndarray]) -> np.ndarray:
     (a function given no arguments, as a degenerate definition can write)."""
     if not parts:
         return np.zeros(0)
-    lead = np.broadcast_shapes(*(p.shape[:-1] for p in parts))
+    lead = shapes(*(p.shape[:-1] for p in parts))
     if len(parts) == 1:
-        return np.broadcast_to(parts[0], lead + parts[0].shape[-1:])
-    return np.concatenate([np.broadcast_to(p, lead + p.shape[-1:]) for p in parts], axis=-1)
+        return spread(parts[0], lead + parts[0].shape[-1:])
+    return np.concatenate([spread(p, lead + p.shape[-1:]) for p in parts], axis=-1)
 
 
 def left_sum(values: np.ndarray) -> np.ndarray:
