@@ -38,6 +38,9 @@ MONEY = ("pagu_awal", "pagu_akhir", "realisasi")
 BAND_COLOURS = ("#C6EFCE", "#E2EFDA", "#FFF2CC", "#FCE4D6", "#FFC7CE")
 
 
+BEHIND_ROWS = 20_000  # a Data Anggaran this long is rendered in a second process (sheetxml.Behind)
+
+
 def _rng(sheet: str, col: int, first: int, last: int) -> str:
     return f"'{sheet}'!${col_letter(col)}${first + 1}:${col_letter(col)}${max(first, last) + 1}"
 
@@ -87,7 +90,7 @@ class Report:
         }
         self.f = {k: self.wb.add_format({**base, **v}) for k, v in fmt.items()}
         self.xf = {k: sheetxml.style_index(f) for k, f in self.f.items()}
-        self.bodies: dict[str, sheetxml.Body | sheetxml.Table] = {}
+        self.bodies: dict[str, sheetxml.Body | sheetxml.Table | sheetxml.Behind] = {}
         self.title = title
         self.ind = sorted(collection.frames.indikator, key=lambda r: (r["satker"], r["sasaran"], r["indikator"]))
         self.agr = sorted(collection.frames.anggaran, key=lambda r: (r["satker"], r["kunci"]))
@@ -183,21 +186,28 @@ class Report:
         self.ind_first, self.ind_last = first, first + data_rows - 1
         self.agr_first, self.agr_last = first, first + agr_rows - 1
         self._names()
-        self.ringkasan()
-        self.capaian()
-        self.anggaran()
-        if self.previous is not None:
-            report_previous.write(self, self.previous)
-        self.revisi()
-        self.kelengkapan()
-        self.temuan()
-        self.sumber()
-        self.data_sheet(S_DATA, IND_COLUMNS, self.ind)
-        self.data_sheet(S_DAGR, AGR_COLUMNS, self.agr)
-        self.wb.close()
-        # XlsxWriter names worksheet parts by position (it writes no chartsheets here)
-        parts = {f"xl/worksheets/sheet{ws.index + 1}.xml": self.bodies[ws.name] for ws in self.wb.worksheets()}
-        sheetxml.save(self.package.getvalue(), self.path, parts)
+        agr = self._table(AGR_COLUMNS, self.agr)
+        if len(self.agr) >= BEHIND_ROWS:
+            agr = sheetxml.Behind(agr)  # rendered by another process while the sheets below are written
+        try:
+            self.ringkasan()
+            self.capaian()
+            self.anggaran()
+            if self.previous is not None:
+                report_previous.write(self, self.previous)
+            self.revisi()
+            self.kelengkapan()
+            self.temuan()
+            self.sumber()
+            self.data_sheet(S_DATA, IND_COLUMNS, self._table(IND_COLUMNS, self.ind))
+            self.data_sheet(S_DAGR, AGR_COLUMNS, agr)
+            self.wb.close()
+            # XlsxWriter names worksheet parts by position (it writes no chartsheets here)
+            parts = {f"xl/worksheets/sheet{ws.index + 1}.xml": self.bodies[ws.name] for ws in self.wb.worksheets()}
+            sheetxml.save(self.package.getvalue(), self.path, parts)
+        finally:
+            if isinstance(agr, sheetxml.Behind):
+                agr.close()
 
     def _names(self) -> None:
         for col, key in enumerate(IND_COLUMNS):
@@ -642,21 +652,27 @@ class Report:
             for c, value in enumerate(report_previous.source_row(self.previous)):
                 self.put(ws, r + 1, c, value)
 
-    def data_sheet(self, name: str, columns: list[str], rows: list[dict]) -> None:
-        """The tidy table, streamed from the rows when the package is saved, one format per column
-        (the national Data Anggaran holds ≈110,000 rows × 32 columns)."""
+    def _table(self, columns: list[str], rows: list[dict]) -> sheetxml.Table:
+        """A tidy table's rows, one format per column: amounts as money."""
+        return sheetxml.Table(4, rows, columns, [self.xf["money"] if _is_money(key) else 0 for key in columns], _cell)
+
+    def data_sheet(self, name: str, columns: list[str], body: sheetxml.Table | sheetxml.Behind) -> None:
+        """The tidy table, streamed from the rows when the package is saved (the national Data
+        Anggaran holds ≈110,000 rows × 32 columns)."""
         ws = self.sheet(
             name,
             columns,
             [12] * len(columns),
             ("Tabel rapi di balik semua lembar; dapat dikonsolidasikan lagi ke tingkat atas.",),
         )
-        money = [key.startswith(("pagu", "bulan")) or key == "realisasi" for key in columns]
-        for c, is_money in enumerate(money):
-            if is_money:
+        for c, key in enumerate(columns):
+            if _is_money(key):
                 ws.set_column(c, c, 15, self.f["money"])
-        styles = [self.xf["money"] if is_money else 0 for is_money in money]
-        self.bodies[name] = sheetxml.Table(4, rows, columns, styles, _cell)
+        self.bodies[name] = body
+
+
+def _is_money(column: str) -> bool:
+    return column.startswith(("pagu", "bulan")) or column == "realisasi"
 
 
 def _cell(value):

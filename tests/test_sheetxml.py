@@ -12,6 +12,7 @@ import math
 import re
 import zipfile
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -239,3 +240,29 @@ def test_libreoffice_reads_spliced_text_as_text_and_recalculates_the_same_values
     sheet = openpyxl.load_workbook(recalculated)["S"]
     assert (sheet["A3"].value, sheet["A3"].data_type) == ("=1+1", "s")
     assert sheet["A2"].value == 123_456_789_012_345
+
+
+def test_a_table_rendered_by_another_process_gives_the_same_bytes(tmp_path):
+    """sheetxml.Behind renders a long table in a forked process; the workbook must not change."""
+    records = [{"kode": f"QGE.{n:03d}", "pagu": n * 1000, "uraian": EXACT[n % 9]} for n in range(7000)]
+
+    def table(money):
+        return sheetxml.Table(4, records, ["kode", "pagu", "uraian"], [0, money, 0], str)
+
+    data, money = package()
+    sheetxml.save(data, tmp_path / "di-sini.xlsx", {PART: table(money)})
+    behind = sheetxml.Behind(table(money))
+    sheetxml.save(data, tmp_path / "di-belakang.xlsx", {PART: behind})
+    assert (tmp_path / "di-belakang.xlsx").read_bytes() == (tmp_path / "di-sini.xlsx").read_bytes()
+    assert behind.file is None or not Path(behind.file).exists()  # the child's file is removed
+
+
+def test_rows_the_other_process_cannot_render_are_rendered_here(tmp_path):
+    """A child that fails (here: a value no cell can hold) leaves the rows to this process, which
+    then reports the same error; no temporary file is left."""
+    data, _ = package()
+    behind = sheetxml.Behind(sheetxml.Table(4, [{"a": 1}, {"a": object()}], ["a"], [0], lambda v: v))
+    with pytest.raises(TypeError):
+        sheetxml.save(data, tmp_path / "gagal.xlsx", {PART: behind})
+    assert behind.file is None or not Path(behind.file).exists()
+    assert list(tmp_path.iterdir()) == []
