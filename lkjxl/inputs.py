@@ -149,8 +149,13 @@ class Inputs:
         out = out.tolist()
         self.inputs.update(zip(table.keys, out, strict=True))  # the cells read one by one below overwrite theirs
         self.settled.append((table, settled, np.where(whole, amounts, -1)))
-        for n in np.flatnonzero(~settled).tolist():
-            out[n] = self.value(sheet, *table.cells[n], parse, table.whats[n])
+        rest = np.flatnonzero(~settled).tolist()
+        texts = _plain_texts(smap.raw.cells, rows[rest], cols[rest]) if parse is _parse_text else [None] * len(rest)
+        for n, text in zip(rest, texts, strict=True):
+            if text is not None:
+                out[n] = self.inputs[table.keys[n]] = self.loose[table.keys[n]] = text
+            else:
+                out[n] = self.value(sheet, *table.cells[n], parse, table.whats[n])
         return out
 
     def _formula_input(self, cell, sheet: str, addr: str) -> None:
@@ -245,13 +250,20 @@ class Inputs:
                 )
             if any(v is not None for v in values):
                 fill.realisasi[ind.id] = values
-            notes = {}
-            for key in ("Hambatan", "Solusi", "Bukti"):
-                text = self.value("Realisasi", row, self._col(f"Real_{key}"), _parse_text, ("catatan", ind.id, key))
-                if text:
-                    notes[key.lower()] = text
-            if notes:
-                fill.notes[ind.id] = notes
+        keys = ("Hambatan", "Solusi", "Bukti")
+        table = self.table(
+            "Realisasi",
+            "notes",
+            lambda: (
+                [(first + n, self._col(f"Real_{key}")) for n in range(len(d.indikator)) for key in keys],
+                [("catatan", ind.id, key) for ind in d.indikator for key in keys],
+            ),
+        )
+        notes = iter(self.values("Realisasi", table, _parse_text))
+        for ind in d.indikator:
+            found = {key.lower(): text for key in keys if (text := next(notes))}
+            if found:
+                fill.notes[ind.id] = found
 
     def _anggaran(self) -> None:
         d, fill = self.data.definition, self.data.filling
@@ -314,20 +326,27 @@ class Inputs:
             ),
         )
         marks = self.values("Rencana Aksi", table, _parse_mark)
-        row = first
-        for ind in d.indikator:
-            rows = []
-            for n, _plan in enumerate(rencana_rows(d, ind.id)):
-                what = ("rencana", ind.id, n)
-                kegiatan = self.value("Rencana Aksi", row, self._col("RA_Kegiatan"), _parse_text, (*what, "kegiatan"))
-                months = frozenset(m for m in range(1, 13) if marks[(row - first) * 12 + m - 1])
-                biaya = self.value("Rencana Aksi", row, self._col("RA_Biaya"), normalize.parse_money, (*what, "biaya"))
-                pelaksana = self.value(
-                    "Rencana Aksi", row, self._col("RA_Pelaksana"), _parse_text, (*what, "pelaksana")
-                )
-                rows.append(RencanaAksi(ind.id, kegiatan or "", months, biaya, pelaksana or ""))
-                row += 1
-            fill.rencana_aksi[ind.id] = rows
+        kegiatan, biaya, pelaksana = (
+            self.values(
+                "Rencana Aksi",
+                self.table(
+                    "Rencana Aksi",
+                    name,
+                    lambda name=name: (
+                        [(first + i, self._col(f"RA_{name}")) for i in range(len(plans))],
+                        [("rencana", ind.id, n, name.lower()) for ind, n in plans],
+                    ),
+                ),
+                parse,
+            )
+            for name, parse in (("Kegiatan", _parse_text), ("Biaya", normalize.parse_money), ("Pelaksana", _parse_text))
+        )
+        fill.rencana_aksi.update((ind.id, []) for ind in d.indikator)
+        for i, (ind, _) in enumerate(plans):
+            months = frozenset(m for m in range(1, 13) if marks[i * 12 + m - 1])
+            fill.rencana_aksi[ind.id].append(
+                RencanaAksi(ind.id, kegiatan[i] or "", months, biaya[i], pelaksana[i] or "")
+            )
 
     def _pk(self) -> None:
         pk = self.data.filling.pk
@@ -349,6 +368,16 @@ class Inputs:
 def _parse_text(value) -> normalize.Parsed:
     text = normalize.clean_text(xlsxread.cell_text(value), homoglyphs=False) if value is not None else ""
     return normalize.Parsed(value=text or None, missing=not text)
+
+
+def _plain_texts(cells: xlsxread.Cells, rows: np.ndarray, cols: np.ndarray) -> list[str | None]:
+    """What `value` reads with `_parse_text` from each cell holding text and no formula, when that
+    is not blank; None for the others, which `value` reads."""
+    at = cells.find(rows, cols)
+    return [
+        _parse_text(raw).value if type(raw) is str and formula is None else None
+        for raw, formula in zip(cells.values_at(at), cells.formulas_at(at), strict=True)
+    ]
 
 
 def _parse_mark(value) -> normalize.Parsed:
