@@ -102,7 +102,7 @@ def _header_agrees(raw: RawSheet, found: tuple[int, int, int], label) -> bool:
 def _header_columns(raw: RawSheet, labels: dict[int, str]) -> dict[int, int]:
     """Columns found by their header text in the first rows of the sheet."""
     wanted = {text.strip().lower(): col for col, text in labels.items() if isinstance(text, str)}
-    head = raw.cells.head(HEADER_ROW + 9)
+    head = raw.cells.rows(0, HEADER_ROW + 9)
     for row in range(0, HEADER_ROW + 10):
         found = {}
         for r, c, value in head:
@@ -144,19 +144,30 @@ def _shape(expected: Book, sheet: Sheet) -> _Shape:
     return shape
 
 
-def _score(raw_sheet: RawSheet, labels: set[str]) -> int:
-    found = {value.strip().lower() for _, _, value in raw_sheet.cells.head(HEADER_ROW + 10) if isinstance(value, str)}
-    return len(labels & found)
+TOP = (0, HEADER_ROW + 10)  # the rows a sheet's headers are looked for in (rows may be inserted above)
+
+
+def _score(raw_sheet: RawSheet, labels: set[str], rows: tuple[int, int] = TOP) -> int:
+    """How many of the labels the sheet holds in `rows` (first, last)."""
+    top = raw_sheet.cells.rows(*rows)
+    return len(labels & {value.strip().lower() for _, _, value in top if isinstance(value, str)})
 
 
 def _find_sheet(raw: RawBook, sheet: Sheet, labels: set[str]) -> RawSheet | None:
     """The file's sheet for an expected one: by name when its headers agree, else by its headers
     (operators rename sheets; sheets can be swapped)."""
     same = raw.sheets.get(sheet.name)
-    if len(labels) < 3 or (same is not None and _score(same, labels) * 2 > len(labels)):
+    if len(labels) < 3 or (same is not None and _agrees(same, labels)):
         return same  # a strict majority of its headers: PK and Realisasi share 'No' and 'Indikator Kinerja'
     best = max(raw.sheets.values(), key=lambda s: _score(s, labels), default=None)
     return best if best is not None and _score(best, labels) * 2 > len(labels) else None
+
+
+def _agrees(raw_sheet: RawSheet, labels: set[str]) -> bool:
+    """A strict majority of the labels in the top rows; the header row alone, where they are unless
+    rows were inserted above, settles most sheets."""
+    header = (HEADER_ROW, HEADER_ROW)
+    return _score(raw_sheet, labels, header) * 2 > len(labels) or _score(raw_sheet, labels) * 2 > len(labels)
 
 
 ANCHORS = ("PIHAK PERTAMA", "PIHAK KEDUA")  # the PK signature block, which rows inserted above move

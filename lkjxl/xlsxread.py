@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import io
 import re
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from itertools import repeat, takewhile
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.etree.ElementTree import iterparse  # noqa: S405 - inputs pass safety.inspect first
@@ -71,7 +72,8 @@ class Cells(Mapping):
         self._at = dict(zip(keys, range(len(keys)), strict=True))  # row * 16384 + col → position in the lists
         self._values, self._styles, self._errors, self._formulas = values, styles, errors, formulas
         self._made: dict[int, RawCell] = {}
-        self._heads: dict[int, list] = {}
+        self._keys = keys  # ascending (the scanner sorts cells)
+        self._rows: dict[tuple[int, int], list] = {}
 
     def _cell(self, i: int) -> RawCell:
         cell = self._made.get(i)
@@ -118,13 +120,13 @@ class Cells(Mapping):
         found = ((row, at.get(row * 16384 + col)) for row in range(first, last + 1))
         return [(row, self._values[i]) for row, i in found if i is not None] if 0 <= col < 16384 else []
 
-    def head(self, last_row: int) -> list[tuple[int, int, object]]:
-        """(row, col, value) of the cells in rows up to `last_row`, where headers are looked for."""
-        found = self._heads.get(last_row)
+    def rows(self, first: int, last: int) -> list[tuple[int, int, object]]:
+        """(row, col, value) of the cells in rows `first` to `last` (where headers are looked for)."""
+        found = self._rows.get((first, last))
         if found is None:
-            end = (last_row + 1) * 16384
-            top = takewhile(lambda k: k[0] < end, self._at.items())
-            found = self._heads[last_row] = [(*divmod(key, 16384), self._values[i]) for key, i in top]
+            lo, hi = bisect_left(self._keys, first * 16384), bisect_left(self._keys, (last + 1) * 16384)
+            keys = dict.fromkeys(self._keys[lo:hi])  # a position written twice is one cell, as in _at
+            found = self._rows[(first, last)] = [(*divmod(k, 16384), self._values[self._at[k]]) for k in keys]
         return found
 
 
