@@ -103,6 +103,7 @@ report_xlsx.write(c, Path({str(out)!r}), "Bench")
 t2 = time.perf_counter()
 print(json.dumps({{"read": t1 - t0, "write": t2 - t1, "total": t2 - t0, "ok": c.ok,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "child_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
                   "accepted": sum(s.status == "diterima" for s in c.sources)}}))
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -205,14 +206,16 @@ def main() -> None:
     else:
         row("recalc", "n/a", "lkjxl.recalc not available in this checkout")
 
-    print("\nconsolidation (read + checks + recompute + merge + write)")
+    print("\nconsolidation (read + checks + rules engine + merge + write; the figures come from the rules engine,")
+    print("  so formulas are not recomputed: `check` reports stale caches)")
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             result = consolidation_subprocess(paths[:n], Path(tmp) / f"kons-{n}.xlsx")
             row(
                 f"consolidate {n} satker",
                 f"{result['total']:.2f} s",
-                f"read {result['read']:.1f} s, write {result['write']:.1f} s, peak {result['rss_mb']:.0f} MB, "
+                f"read {result['read']:.1f} s, write {result['write']:.1f} s, peak {result['rss_mb']:.0f} MB "
+                f"(largest worker {result['child_mb']:.0f} MB), "
                 f"reconciliation {'OK' if result['ok'] else 'FAILED'}"
                 + (" (target ≤ 15 s, ≤ 1 GB)" if n == 552 else ""),
             )
