@@ -37,36 +37,44 @@ def parse_cells(sheet: Sheet, shared: SharedStrings) -> None:
 # -- the fast path ------------------------------------------------------------------
 
 
-def _code(pattern: bytes) -> int:
-    """The bytes of a tag pattern after its '<', as the number `_Tags.head` holds for them."""
-    return int.from_bytes(pattern[1:], "little")
+_CHUNK = 1 << 16  # bytes compared at a time: a mask of a whole region would be a large temporary
 
 
 class _Tags:
-    """Every tag of one sheetData region: where its '<' is and the three bytes after it, as one number.
+    """Every tag of a sheet's sheetData region data[start:stop]: where its '<' is and the bytes after it.
 
-    One pass finds the tags; each pattern is then one comparison over them, and the tag after
-    tag i is tag i + 1 (a `<v>`'s `</v>`, a `<f>`'s `</f>`).
+    One pass finds the tags; a pattern is then a comparison over them, and the tag after tag i is
+    tag i + 1 (a `<v>`'s `</v>`, a `<f>`'s `</f>`). Positions are in `data`, read in place: the '<'
+    at `stop` (of `</sheetData>`) is one more tag that matches no pattern, and the bytes after it
+    let lookahead run without bounds checks.
     """
 
-    def __init__(self, region: bytes):
-        self.region = region
-        # Padded: lookahead needs no bounds checks. The '<' after the region is one more tag, matching
-        # no pattern: the tag after the last.
-        self.a = np.frombuffer(region + b"<" + b"\0" * 63, np.uint8)
-        self.lt = np.flatnonzero(self.a == 60)
-        self.head = self.a[1:][self.lt].astype(np.uint32)
-        for i in (2, 3):
-            self.head |= self.a[i:][self.lt].astype(np.uint32) << 8 * (i - 1)
+    def __init__(self, data: bytes, start: int, stop: int):
+        if len(data) - stop < 64:  # no </sheetData>, or little after it: a padded copy
+            data = data[:stop] + b"<" + b"\0" * 63
+        self.data, self.start, self.stop = data, start, stop
+        self.a = np.frombuffer(data, np.uint8)
+        self.lt = _found(self.a, ord("<"), start, stop + 1)
+        self.head = self.a[1:][self.lt].astype(np.uint16) | self.a[2:][self.lt].astype(np.uint16) << 8
+        self.third = self.a[3:][self.lt]
 
     def named(self, pattern: bytes) -> np.ndarray:
-        """Mask over the tags that begin with `pattern`: '<' and up to three bytes."""
-        return (self.head & (1 << 8 * (len(pattern) - 1)) - 1) == _code(pattern)
+        """Mask over the tags that begin with `pattern`: '<' and two or three bytes."""
+        found = self.head == int.from_bytes(pattern[1:3], "little")
+        if len(pattern) == 4:
+            found &= self.third == pattern[3]
+        return found
 
     @cached_property
     def gt(self) -> np.ndarray:
-        """Positions of every '>', for tags not read at fixed offsets."""
-        return np.flatnonzero(self.a == 62)
+        """Positions of every '>' of the region, for tags not read at fixed offsets."""
+        return _found(self.a, ord(">"), self.start, self.stop)
+
+
+def _found(a: np.ndarray, byte: int, start: int, stop: int) -> np.ndarray:
+    """Positions of `byte` in a[start:stop]."""
+    parts = [np.flatnonzero(a[i : min(i + _CHUNK, stop)] == byte) + i for i in range(start, stop, _CHUNK)]
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
 def _cell_refs(a: np.ndarray, cs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
@@ -137,7 +145,7 @@ def _scanned_attributes(tags: _Tags, cs: np.ndarray):
     each tag's first '>'."""
     a, n = tags.a, cs.size
     tag_end = tags.gt[np.searchsorted(tags.gt, cs)]
-    spaces = np.flatnonzero(a[:-6] == 32)
+    spaces = _found(a, ord(" "), tags.start, tags.stop)
     tq, owner = _attribute(a, spaces, ord("t"), cs, tag_end)
     sq, sowner = _attribute(a, spaces, ord("s"), cs, tag_end)
     style = np.zeros(n, np.int32)
@@ -157,21 +165,22 @@ def _attribute(a: np.ndarray, spaces: np.ndarray, letter: int, cs: np.ndarray, t
     return q[keep], owner[keep]
 
 
-def _owned(at: np.ndarray, cells_before: np.ndarray, self_closing: np.ndarray) -> np.ndarray | None:
-    """The cell each of the tags `at` is in; None unless each is inside a different, open cell."""
-    owner = cells_before[at] - 1
+def _owned(at: np.ndarray, cell_tags: np.ndarray, self_closing: np.ndarray) -> np.ndarray | None:
+    """The cell each of the tags `at` is in (`cell_tags`: the tags that start cells); None unless each
+    is inside a different, open cell."""
+    owner = np.searchsorted(cell_tags, at, "right") - 1
     if at.size and (owner[0] < 0 or np.any(np.diff(owner) == 0) or np.any(self_closing[owner])):
         return None
     return owner
 
 
-def _values(tags: _Tags, cells_before: np.ndarray, self_closing: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _values(tags: _Tags, cell_tags: np.ndarray, self_closing: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """[start, end) of each cell's `<v>` text, (0, 0) for a cell without one; None unless every `<v>`
     holds plain text up to its `</v>`, at most one per cell."""
     at, closes = np.flatnonzero(tags.named(b"<v>")), tags.named(b"</v>")
     if np.count_nonzero(closes) != at.size or tags.named(b"<v/>").any() or not np.all(closes[at + 1]):
         return None
-    owner = _owned(at, cells_before, self_closing)
+    owner = _owned(at, cell_tags, self_closing)
     if owner is None:
         return None
     vstart, vend = np.zeros(self_closing.size, np.int64), np.zeros(self_closing.size, np.int64)
@@ -179,14 +188,13 @@ def _values(tags: _Tags, cells_before: np.ndarray, self_closing: np.ndarray) -> 
     return vstart, vend
 
 
-def _formulas(tags: _Tags, cells_before: np.ndarray, self_closing: np.ndarray) -> tuple[np.ndarray, list] | None:
+def _formulas(tags: _Tags, cell_tags: np.ndarray, self_closing: np.ndarray) -> tuple[np.ndarray, list] | None:
     """(owning cell, raw bytes) of each formula element (`<f>…</f>`, `<f …>…</f>` or `<f …/>`, at most
     one per cell); None if one is written otherwise."""
-    two = tags.head & 0xFFFF
-    attributed, short = two == _code(b"<f "), two == _code(b"<f/")
-    at = np.flatnonzero((two == _code(b"<f>")) | attributed | short)
-    owner = _owned(at, cells_before, self_closing)
-    if owner is None or not np.all(tags.head[at[short[at]]] == _code(b"<f/>")):
+    attributed, short = tags.named(b"<f "), tags.named(b"<f/")
+    at = np.flatnonzero(tags.named(b"<f>") | attributed | short)
+    owner = _owned(at, cell_tags, self_closing)
+    if owner is None or not np.all(tags.third[at[short[at]]] == ord(">")):  # <f/> only
         return None
     fs, closing = tags.lt[at], ~short[at]
     fend = np.where(closing, tags.lt[at + 1] + 3, fs + 3)
@@ -198,7 +206,7 @@ def _formulas(tags: _Tags, cells_before: np.ndarray, self_closing: np.ndarray) -
         fend[with_attributes] = np.where(closes_itself, tag_end, fend[with_attributes])
     if not np.all(tags.named(b"</f>")[at[closing] + 1]):
         return None
-    return owner, _slices(tags.region, fs, fend + 1)
+    return owner, _slices(tags.data, fs, fend + 1)
 
 
 def _slices(data: bytes, starts: np.ndarray, ends: np.ndarray) -> list[bytes]:
@@ -281,7 +289,7 @@ def _numbers(tags: _Tags, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | 
     rest = np.flatnonzero(~plain)
     if rest.size:
         try:
-            out[rest] = [float(w.decode("ascii", "replace")) for w in _slices(tags.region, starts[rest], ends[rest])]
+            out[rest] = [float(w.decode("ascii", "replace")) for w in _slices(tags.data, starts[rest], ends[rest])]
         except ValueError:
             return None
     return out
@@ -293,11 +301,11 @@ def _fast_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
     if start < 0:
         return b"sheetData" not in data  # no cells at all, or a prefixed document
     end = data.rfind(b"</sheetData>")
-    tags = _Tags(data[start : end if end > 0 else len(data)])
+    tags = _Tags(data, start, max(end if end > 0 else len(data), start))
     if any(tags.named(p).any() for p in (b"<is>", b"<is ", b"<c>", b"<c/")):
         return False
-    is_cell = tags.named(b"<c ")
-    cs = tags.lt[np.flatnonzero(is_cell)]
+    cell_tags = np.flatnonzero(tags.named(b"<c "))
+    cs = tags.lt[cell_tags]
     n = cs.size
     sheet.signature = b""
     if n == 0:
@@ -313,9 +321,8 @@ def _fast_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
     self_closing, style, tcode, is_str = _usual_attributes(tags.a, after_ref) or _scanned_attributes(tags, cs)
     if np.any((tcode != ord("n")) & (tcode != ord("s")) & (tcode != ord("b")) & (tcode != ord("e"))):
         return False  # inlineStr, d (ISO dates)
-    cells_before = np.cumsum(is_cell, dtype=np.int32)  # per tag: cells started at or before it
     # Values <v>…</v>; a cell without one is blank (a formula without a cached value, too).
-    values = _values(tags, cells_before, self_closing)
+    values = _values(tags, cell_tags, self_closing)
     if values is None:
         return False
     vstart, vend = values
@@ -339,9 +346,9 @@ def _fast_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
         kind[numeric[code == ord("b")]] = BOOL
     texty = np.flatnonzero((is_str | (tcode == ord("e"))) & (vstart > 0))
     if texty.size:  # formula results cached as text
-        txt[texty] = [text_of(w) for w in _slices(tags.region, vstart[texty], vend[texty])]
+        txt[texty] = [text_of(w) for w in _slices(tags.data, vstart[texty], vend[texty])]
         kind[texty] = np.where(tcode[texty] == ord("e"), ERR, STR)
-    formulas = _formulas(tags, cells_before, self_closing)
+    formulas = _formulas(tags, cell_tags, self_closing)
     if formulas is None:
         return False
     fowner, elements = formulas
