@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import cached_property
 from xml.etree.ElementTree import iterparse
 
 import numpy as np
@@ -36,44 +37,64 @@ def parse_cells(sheet: Sheet, shared: SharedStrings) -> None:
 # -- the fast path ------------------------------------------------------------------
 
 
+_CHUNK = 1 << 16  # bytes compared at a time: a mask of a whole region would be a large temporary
+
+
 class _Tags:
-    """Tag positions of one sheetData region, found once and tested by pattern."""
+    """Every tag of a sheet's sheetData region data[start:stop]: where its '<' is and the bytes after it.
 
-    def __init__(self, region: bytes):
-        self.a = np.frombuffer(region + b"\0" * 16, np.uint8)  # padded: lookahead needs no bounds checks
-        self.lt = np.flatnonzero(self.a == 60)
-        self.next = [self.a[self.lt + i] for i in (1, 2, 3)]
+    One pass finds the tags; a pattern is then a comparison over them, and the tag after tag i is
+    tag i + 1 (a `<v>`'s `</v>`, a `<f>`'s `</f>`). Positions are in `data`, read in place: the '<'
+    at `stop` (of `</sheetData>`) is one more tag that matches no pattern, and the bytes after it
+    let lookahead run without bounds checks.
+    """
 
-    def starts(self, pattern: bytes) -> np.ndarray:
-        """Positions where `pattern` ('<' and up to three more bytes) begins."""
-        ok = self.next[0] == pattern[1]
-        for i, ch in enumerate(pattern[2:], start=1):
-            ok &= self.next[i] == ch
-        return self.lt[ok]
+    def __init__(self, data: bytes, start: int, stop: int):
+        if len(data) - stop < 64:  # no </sheetData>, or little after it: a padded copy
+            data = data[:stop] + b"<" + b"\0" * 63
+        self.data, self.start, self.stop = data, start, stop
+        self.a = np.frombuffer(data, np.uint8)
+        self.lt = _found(self.a, ord("<"), start, stop + 1)
+        self.head = self.a[1:][self.lt].astype(np.uint16) | self.a[2:][self.lt].astype(np.uint16) << 8
+        self.third = self.a[3:][self.lt]
 
-    def spans(self, starts: np.ndarray, ends: np.ndarray) -> bytes:
-        """The bytes of [start, end] spans, concatenated (each span keeps its closing byte as separator)."""
-        lengths = ends - starts + 1
-        offsets = np.cumsum(lengths) - lengths
-        index = np.arange(int(lengths.sum())) + np.repeat(starts - offsets, lengths)
-        return self.a[index].tobytes()
+    def named(self, pattern: bytes) -> np.ndarray:
+        """Mask over the tags that begin with `pattern`: '<' and two or three bytes."""
+        found = self.head == int.from_bytes(pattern[1:3], "little")
+        if len(pattern) == 4:
+            found &= self.third == pattern[3]
+        return found
 
-    def cell_refs(self, cs: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        """0-based (rows, cols) of the cells starting at `cs` (`<c r="AB12"`), or None if malformed."""
-        a, p = self.a, cs + 6
-        if not (np.all(a[cs + 3] == ord("r")) and np.all(a[cs + 4] == ord("=")) and np.all(a[cs + 5] == ord('"'))):
-            return None
-        col = np.zeros(cs.size, np.int64)
-        width = np.zeros(cs.size, np.int64)
-        for k in range(3):
-            ch = a[p + k]
-            letter = (ch >= 65) & (ch <= 90) & (width == k)
-            col = np.where(letter, col * 26 + ch - 64, col)
-            width += letter
-        row, digits = _digits(a, p + width, 7)
-        if not (np.all(width >= 1) and np.all(digits >= 1) and np.all(a[p + width + digits] == ord('"'))):
-            return None
-        return row - 1, col - 1
+    @cached_property
+    def gt(self) -> np.ndarray:
+        """Positions of every '>' of the region, for tags not read at fixed offsets."""
+        return _found(self.a, ord(">"), self.start, self.stop)
+
+
+def _found(a: np.ndarray, byte: int, start: int, stop: int) -> np.ndarray:
+    """Positions of `byte` in a[start:stop]."""
+    parts = [np.flatnonzero(a[i : min(i + _CHUNK, stop)] == byte) + i for i in range(start, stop, _CHUNK)]
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
+def _cell_refs(a: np.ndarray, cs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """0-based (rows, cols) of the cells starting at `cs` (`<c r="AB12"`) and where each start tag goes
+    on after the reference; None if malformed."""
+    if not (np.all(a[3:][cs] == ord("r")) and np.all(a[4:][cs] == ord("=")) and np.all(a[5:][cs] == ord('"'))):
+        return None
+    p = cs + 6
+    col = np.zeros(cs.size, np.int64)
+    width = np.zeros(cs.size, np.int64)
+    for k in range(3):
+        ch = a[6 + k :][cs]
+        letter = (ch >= 65) & (ch <= 90) & (width == k)
+        col = np.where(letter, col * 26 + ch - 64, col)
+        width += letter
+    row, digits = _digits(a, p + width, 7)
+    after = p + width + digits
+    if not (np.all(width >= 1) and np.all(digits >= 1) and np.all(a[after] == ord('"'))):
+        return None
+    return row - 1, col - 1, after + 1
 
 
 def _digits(a: np.ndarray, p: np.ndarray, most: int) -> tuple[np.ndarray, np.ndarray]:
@@ -90,6 +111,52 @@ def _digits(a: np.ndarray, p: np.ndarray, most: int) -> tuple[np.ndarray, np.nda
     return value, digits
 
 
+def _at(a: np.ndarray, p: np.ndarray, pattern: bytes) -> np.ndarray:
+    """Whether `pattern` is written at each position `p`."""
+    found = a[p] == pattern[0]
+    for i, ch in enumerate(pattern[1:], start=1):
+        found &= a[i:][p] == ch
+    return found
+
+
+def _usual_attributes(a: np.ndarray, p: np.ndarray):
+    """(self-closing, style, type letter, is t="str") of start tags that go on from `p` (after r="…") as
+    Excel, LibreOffice, XlsxWriter and openpyxl write them: [ s="digits"][ t="x" or t="str"] then '>'
+    or '/>'. Read at those offsets, without scanning the region; None if a tag is written otherwise."""
+    has_s = _at(a, p, b' s="')
+    style, digits = _digits(a, p + 4, 6)
+    p = np.where(has_s, p + 5 + digits, p)
+    if not np.all(~has_s | (a[p - 1] == ord('"'))):
+        return None
+    has_t = _at(a, p, b' t="')
+    is_str = has_t & _at(a, p + 4, b'str"')
+    if not np.all(~has_t | is_str | (a[5:][p] == ord('"'))):
+        return None
+    tcode = np.where(has_t, a[4:][p], ord("n"))
+    p = np.where(has_t, np.where(is_str, p + 8, p + 6), p)
+    self_closing = a[p] == ord("/")
+    if not np.all(a[p + self_closing] == ord(">")):
+        return None
+    return self_closing, np.where(has_s, style, 0).astype(np.int32), tcode, is_str
+
+
+def _scanned_attributes(tags: _Tags, cs: np.ndarray):
+    """The same for start tags written in any other way: ` s="` and ` t="` found anywhere before
+    each tag's first '>'."""
+    a, n = tags.a, cs.size
+    tag_end = tags.gt[np.searchsorted(tags.gt, cs)]
+    spaces = _found(a, ord(" "), tags.start, tags.stop)
+    tq, owner = _attribute(a, spaces, ord("t"), cs, tag_end)
+    sq, sowner = _attribute(a, spaces, ord("s"), cs, tag_end)
+    style = np.zeros(n, np.int32)
+    style[sowner] = _digits(a, sq + 4, 6)[0]
+    tcode = np.full(n, ord("n"), np.int64)
+    tcode[owner] = a[tq + 4]
+    is_str = np.zeros(n, bool)
+    is_str[owner] = (a[tq + 4] == ord("s")) & (a[tq + 5] == ord("t"))
+    return a[tag_end - 1] == ord("/"), style, tcode, is_str
+
+
 def _attribute(a: np.ndarray, spaces: np.ndarray, letter: int, cs: np.ndarray, tag_end: np.ndarray):
     """(positions, owning cell) of a one-letter attribute (` t="`, ` s="`) inside the cells' start tags."""
     q = spaces[(a[spaces + 1] == letter) & (a[spaces + 2] == ord("=")) & (a[spaces + 3] == ord('"'))]
@@ -98,24 +165,131 @@ def _attribute(a: np.ndarray, spaces: np.ndarray, letter: int, cs: np.ndarray, t
     return q[keep], owner[keep]
 
 
+def _owned(at: np.ndarray, cell_tags: np.ndarray, self_closing: np.ndarray) -> np.ndarray | None:
+    """The cell each of the tags `at` is in (`cell_tags`: the tags that start cells); None unless each
+    is inside a different, open cell."""
+    owner = np.searchsorted(cell_tags, at, "right") - 1
+    if at.size and (owner[0] < 0 or np.any(np.diff(owner) == 0) or np.any(self_closing[owner])):
+        return None
+    return owner
+
+
+def _values(tags: _Tags, cell_tags: np.ndarray, self_closing: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """[start, end) of each cell's `<v>` text, (0, 0) for a cell without one; None unless every `<v>`
+    holds plain text up to its `</v>`, at most one per cell."""
+    at, closes = np.flatnonzero(tags.named(b"<v>")), tags.named(b"</v>")
+    if np.count_nonzero(closes) != at.size or tags.named(b"<v/>").any() or not np.all(closes[at + 1]):
+        return None
+    owner = _owned(at, cell_tags, self_closing)
+    if owner is None:
+        return None
+    vstart, vend = np.zeros(self_closing.size, np.int64), np.zeros(self_closing.size, np.int64)
+    vstart[owner], vend[owner] = tags.lt[at] + 3, tags.lt[at + 1]
+    return vstart, vend
+
+
+def _formulas(tags: _Tags, cell_tags: np.ndarray, self_closing: np.ndarray) -> tuple[np.ndarray, list] | None:
+    """(owning cell, raw bytes) of each formula element (`<f>…</f>`, `<f …>…</f>` or `<f …/>`, at most
+    one per cell); None if one is written otherwise."""
+    attributed, short = tags.named(b"<f "), tags.named(b"<f/")
+    at = np.flatnonzero(tags.named(b"<f>") | attributed | short)
+    owner = _owned(at, cell_tags, self_closing)
+    if owner is None or not np.all(tags.third[at[short[at]]] == ord(">")):  # <f/> only
+        return None
+    fs, closing = tags.lt[at], ~short[at]
+    fend = np.where(closing, tags.lt[at + 1] + 3, fs + 3)
+    with_attributes = np.flatnonzero(attributed[at])
+    if with_attributes.size:  # its first '>' ends the tag, unless an attribute value holds one
+        tag_end = tags.gt[np.searchsorted(tags.gt, fs[with_attributes])]
+        closes_itself = tags.a[tag_end - 1] == ord("/")
+        closing[with_attributes] = ~closes_itself
+        fend[with_attributes] = np.where(closes_itself, tag_end, fend[with_attributes])
+    if not np.all(tags.named(b"</f>")[at[closing] + 1]):
+        return None
+    return owner, _slices(tags.data, fs, fend + 1)
+
+
+def _slices(data: bytes, starts: np.ndarray, ends: np.ndarray) -> list[bytes]:
+    return list(map(data.__getitem__, map(slice, starts.tolist(), ends.tolist())))
+
+
+_WIDE = 24  # bytes read for each number, right-aligned: up to 18 characters are read with arrays
+_U64 = np.uint64
+# _SPAN_WORDS[k]: a window's three 8-byte words masked to its last k bytes
+_SPAN_WORDS = (np.arange(_WIDE) >= _WIDE - np.arange(_WIDE + 1)[:, None]).astype(np.uint8).view(_U64) * _U64(0xFF)
+
+
+def _records(a: np.ndarray, p: np.ndarray, size: int) -> np.ndarray:
+    """The `size` bytes from each position `p`, one row each: one gather of fixed-size records."""
+    return np.ndarray((a.size - size + 1,), f"V{size}", a, 0, (1,))[p].view(np.uint8).reshape(p.size, size)
+
+
+def _eights(rows: np.ndarray) -> np.ndarray:
+    """Each row of one-digit values (0-9) read as a decimal number; `rows` is overwritten. Each 8 bytes
+    are one 64-bit word whose eight digits three multiply-and-shift steps combine (the SWAR parse)."""
+    v = rows.view(_U64).ravel()
+    t = v >> _U64(8)
+    v *= _U64(10)
+    v += t  # each byte pair: 0-99
+    np.right_shift(v, _U64(16), out=t)
+    t &= _U64(0xFF000000FF)
+    t *= _U64(1 + (10000 << 32))
+    v &= _U64(0xFF000000FF)
+    v *= _U64(100 + (1000000 << 32))
+    v += t
+    v >>= _U64(32)  # each word: 0-99999999
+    words = v.reshape(rows.shape[0], rows.shape[1] // 8).astype(np.int64)
+    out = words[:, 0]
+    for k in range(1, words.shape[1]):
+        out = out * 10**8 + words[:, k]
+    return out
+
+
+def _counts(mask: np.ndarray) -> np.ndarray:
+    """True bytes per row of a boolean matrix whose rows are 8-byte words."""
+    words = mask.view(_U64)
+    total = words[:, 0].copy()
+    for k in range(1, words.shape[1]):
+        total += words[:, k]
+    total *= _U64(0x0101010101010101)  # the byte sum lands in the top byte
+    return (total >> _U64(56)).astype(np.int64)
+
+
 def _numbers(tags: _Tags, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
-    """float() of each [start, end) span; None if one is not a number. Spans of up to 15 digits —
-    amounts, shared-string indices, most of a sheet — are read with arrays (exact: below 2^53);
-    the others with float()."""
-    a, lengths = tags.a, ends - starts
-    value = np.zeros(starts.size, np.int64)
-    plain = (lengths >= 1) & (lengths <= 15)
-    for k in range(int(lengths.max(initial=0).clip(max=15))):
-        ch = a[starts + k].astype(np.int64)  # within the padding past the region's end
-        inside = k < lengths
-        plain &= ~inside | ((ch >= 48) & (ch <= 57))
-        value = np.where(inside, value * 10 + ch - 48, value)
-    out = value.astype(float)
+    """float() of each [start, end) span; None if one is not a number.
+
+    Spans of up to 18 bytes of an optional '-', digits and at most one '.' (amounts, shared-string
+    indices, cached results: nearly all) are read with arrays: their digits make an integer M, and
+    for M ≤ 2^53 and k digits after the point, M / 10^k is exactly float()'s correctly rounded value.
+    The others with float(). Large temporaries are updated in place: fresh ones cost page faults.
+    """
+    lengths = ends - starts
+    fits = (lengths <= 18) & (ends >= _WIDE)
+    chars = _records(tags.a, np.where(fits, ends - _WIDE, 0), _WIDE)  # a span's last byte in the last column
+    chars.view(_U64)[...] &= _SPAN_WORDS.take(np.where(fits, lengths, 0), axis=0)  # bytes before it: 0
+    point = chars == ord(".")
+    points = _counts(point)
+    decimals = np.flatnonzero(points == 1)
+    scale = _eights(point[decimals].view(np.uint8))  # 10^k for k digits after the point
+    del point
+    chars -= np.uint8(48)
+    digit = chars < 10
+    digits = _counts(digit)
+    chars *= digit
+    del digit
+    whole = _eights(chars)  # the point counts as a 0 digit: dropped below
+    minus = tags.a[starts] == ord("-")
+    plain = fits & (digits >= 1) & (points <= 1) & (digits + points + minus == lengths)
+    out = whole.astype(float)
+    fraction = whole[decimals] % scale
+    mantissa = (whole[decimals] - fraction) // 10 + fraction
+    plain[decimals] &= mantissa <= 2**53
+    out[decimals] = mantissa / scale
+    out = np.where(minus, -out, out)
     rest = np.flatnonzero(~plain)
     if rest.size:
-        words = tags.spans(starts[rest], ends[rest]).decode("ascii", "replace").split("<")
         try:
-            out[rest] = list(map(float, words[:-1]))
+            out[rest] = [float(w.decode("ascii", "replace")) for w in _slices(tags.data, starts[rest], ends[rest])]
         except ValueError:
             return None
     return out
@@ -127,46 +301,31 @@ def _fast_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
     if start < 0:
         return b"sheetData" not in data  # no cells at all, or a prefixed document
     end = data.rfind(b"</sheetData>")
-    tags = _Tags(data[start : end if end > 0 else len(data)])
-    a = tags.a
-    if any(tags.starts(p).size for p in (b"<is>", b"<is ", b"<c>", b"<c/")):
+    tags = _Tags(data, start, max(end if end > 0 else len(data), start))
+    if any(tags.named(p).any() for p in (b"<is>", b"<is ", b"<c>", b"<c/")):
         return False
-    cs = tags.starts(b"<c ")
+    cell_tags = np.flatnonzero(tags.named(b"<c "))
+    cs = tags.lt[cell_tags]
     n = cs.size
     sheet.signature = b""
     if n == 0:
         return True
     # r="A1" is the first attribute: Excel, LibreOffice, XlsxWriter and openpyxl all write it so.
-    refs = tags.cell_refs(cs)
+    refs = _cell_refs(tags.a, cs)
     if refs is None:
         return False
-    rows, cols = refs
+    rows, cols, after_ref = refs
     keys = rows * 16384 + cols
     if n > 1 and not np.all(keys[1:] > keys[:-1]):
         return False
-    gt = np.flatnonzero(a == 62)
-    tag_end = gt[np.searchsorted(gt, cs)]
-    self_closing = a[tag_end - 1] == ord("/")
-    spaces = np.flatnonzero(a[:-6] == 32)
-    tq, owner = _attribute(a, spaces, ord("t"), cs, tag_end)  # ' t="x' inside each start tag
-    sq, sowner = _attribute(a, spaces, ord("s"), cs, tag_end)
-    style = np.zeros(n, np.int32)
-    style[sowner] = _digits(a, sq + 4, 6)[0]
-    tcode = np.full(n, ord("n"), np.int64)
-    tcode[owner] = a[tq + 4]
-    is_str = np.zeros(n, bool)
-    is_str[owner] = (a[tq + 4] == ord("s")) & (a[tq + 5] == ord("t"))
+    self_closing, style, tcode, is_str = _usual_attributes(tags.a, after_ref) or _scanned_attributes(tags, cs)
     if np.any((tcode != ord("n")) & (tcode != ord("s")) & (tcode != ord("b")) & (tcode != ord("e"))):
         return False  # inlineStr, d (ISO dates)
     # Values <v>…</v>; a cell without one is blank (a formula without a cached value, too).
-    vs, ve = tags.starts(b"<v>"), tags.starts(b"</v>")
-    if vs.size != ve.size or tags.starts(b"<v/>").size:
+    values = _values(tags, cell_tags, self_closing)
+    if values is None:
         return False
-    vowner = np.searchsorted(cs, vs, "right") - 1
-    if vs.size and (vowner[0] < 0 or np.any(np.diff(vowner) == 0) or np.any(self_closing[vowner])):
-        return False
-    vstart, vend = np.zeros(n, np.int64), np.zeros(n, np.int64)
-    vstart[vowner], vend[vowner] = vs + 3, ve
+    vstart, vend = values
     kind, num, txt = np.zeros(n, np.int8), np.zeros(n), np.empty(n, object)
     numeric = np.flatnonzero((vend > vstart) & ~is_str & (tcode != ord("e")))
     if numeric.size:
@@ -186,24 +345,18 @@ def _fast_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
             num[strings] = 0.0
         kind[numeric[code == ord("b")]] = BOOL
     texty = np.flatnonzero((is_str | (tcode == ord("e"))) & (vstart > 0))
-    if texty.size:  # formula results cached as text: one join and split, not a slice per cell
-        words = tags.spans(vstart[texty], vend[texty]).split(b"<")[:-1]
-        txt[texty] = [text_of(w) for w in words]
+    if texty.size:  # formula results cached as text
+        txt[texty] = [text_of(w) for w in _slices(tags.data, vstart[texty], vend[texty])]
         kind[texty] = np.where(tcode[texty] == ord("e"), ERR, STR)
-    # Formulas: <f>…</f>, <f …>…</f> or <f …/>, at most one per cell.
-    fs = np.sort(np.concatenate([tags.starts(b"<f>"), tags.starts(b"<f "), tags.starts(b"<f/")]))
-    fowner = np.searchsorted(cs, fs, "right") - 1
-    if fs.size and (fowner[0] < 0 or np.any(np.diff(fowner) == 0) or np.any(self_closing[fowner])):
+    formulas = _formulas(tags, cell_tags, self_closing)
+    if formulas is None:
         return False
+    fowner, elements = formulas
     sheet.rows, sheet.cols = rows.astype(np.int32), cols.astype(np.int32)
     sheet.kind, sheet.num, sheet.txt, sheet.style = kind, num, txt, style
     sheet.formula_cells = fowner.astype(np.int64)
-    if fs.size:
-        ftag = gt[np.searchsorted(gt, fs)]
-        closes = tags.starts(b"</f>")
-        after_open = np.minimum(np.searchsorted(closes, fs), max(closes.size - 1, 0))
-        fend = np.where(a[ftag - 1] == ord("/"), ftag, closes[after_open] + 3 if closes.size else ftag)
-        sheet.signature = keys[fowner].tobytes() + tags.spans(fs, fend)
+    if elements:
+        sheet.signature = keys[fowner].tobytes() + b"".join(elements)
     return True
 
 
