@@ -43,12 +43,11 @@ class Addresses(Mapping):
     def __getitem__(self, what: tuple) -> str:
         found = self._one.get(what)
         if found is not None:
-            sheet, where = found
-            return f"{sheet}!{a1(*where)}" if where is not None else f"{sheet}!"
+            return _address(*found)
         for index, sheet, rows, cols in self._tables:
             n = index.get(what)
             if n is not None:
-                return f"{sheet}!{a1(rows[n], cols[n])}" if rows[n] >= 0 else f"{sheet}!"
+                return _address(sheet, (rows[n], cols[n]) if rows[n] >= 0 else None)
         raise KeyError(what)
 
     def __iter__(self) -> Iterator[tuple]:
@@ -56,6 +55,11 @@ class Addresses(Mapping):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+
+def _address(sheet: str, where: tuple[int, int] | None) -> str:
+    """'Sheet!A1'; 'Sheet!' for a cell the file does not have."""
+    return f"{sheet}!{a1(*where)}" if where is not None else f"{sheet}!"
 
 
 @dataclass(frozen=True, eq=False)

@@ -134,19 +134,29 @@ class Package:
             return known
         if info.file_size > MAX_PART:
             raise UnreadableWorkbook(f"bagian {info.filename} terlalu besar ({info.file_size} bita)")
-        h = info.header_offset
         if info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED) or info.flag_bits & 1:
             return self.zip.read(info)
-        if self.raw[h : h + 4] != b"PK\x03\x04":
-            raise zipfile.BadZipFile(f"header {info.filename} rusak")
-        name_len, extra_len = struct.unpack("<HH", self.raw[h + 26 : h + 30])
-        start = h + 30 + name_len + extra_len
-        data = self.raw[start : start + info.compress_size]
+        data = stored_bytes(self.raw, info)
         if info.compress_type == zipfile.ZIP_DEFLATED:
             data = zlib.decompressobj(-15).decompress(data, info.file_size + 1)
+        else:
+            data = bytes(data)
         if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
             raise zipfile.BadZipFile(f"isi {info.filename} rusak")
         return data
+
+
+def stored_bytes(raw: bytes, info: zipfile.ZipInfo) -> memoryview:
+    """A member's bytes as stored in the zip `raw` (compressed or not), found from its local header."""
+    h = info.header_offset
+    if raw[h : h + 4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"header {info.filename} rusak")
+    name_len, extra_len = struct.unpack_from("<HH", raw, h + 26)
+    start = h + 30 + name_len + extra_len
+    data = memoryview(raw)[start : start + info.compress_size]
+    if len(data) != info.compress_size:
+        raise zipfile.BadZipFile(f"isi {info.filename} rusak")
+    return data
 
 
 def open_book(path: Path, inflated: dict[str, tuple[int, bytes]] | None = None) -> tuple[Package, Book, SharedStrings]:

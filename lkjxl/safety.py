@@ -475,14 +475,9 @@ class _Scan:
         """A part's bytes in chunks, inflated straight from the file's bytes (zipfile's stream costs
         more per part than the inflating), and one byte past the declared size if there is one: the
         declared size is a claim, the caller counts."""
-        raw, h = self.raw, info.header_offset
-        if raw[h : h + 4] != b"PK\x03\x04":
-            raise zipfile.BadZipFile(info.filename)
-        name_len, extra_len = struct.unpack_from("<HH", raw, h + 26)
-        start = h + 30 + name_len + extra_len
-        data = memoryview(raw)[start : start + info.compress_size]
-        if len(data) != info.compress_size:
-            raise zipfile.BadZipFile(info.filename)
+        from .recalc_read import stored_bytes
+
+        data = stored_bytes(self.raw, info)
         budget = info.file_size + 1
         if info.compress_type == zipfile.ZIP_STORED:
             for at in range(0, min(len(data), budget), _CHUNK):

@@ -82,10 +82,10 @@ class Cells(Mapping):
         return cell
 
     def __getitem__(self, where: tuple[int, int]) -> RawCell:
-        i = self._at.get(where[0] * 16384 + where[1]) if 0 <= where[1] < 16384 else None
-        if i is None:
+        cell = self.get(where)
+        if cell is None:
             raise KeyError(where)
-        return self._cell(i)
+        return cell
 
     def get(self, where: tuple[int, int], default=None):
         i = self._at.get(where[0] * 16384 + where[1]) if 0 <= where[1] < 16384 else None
