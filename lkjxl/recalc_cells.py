@@ -41,7 +41,7 @@ _CHUNK = 1 << 16  # bytes compared at a time: a mask of a whole region would be 
 
 
 class _Tags:
-    """Every tag of a sheet's sheetData region data[start:stop]: where its '<' is and the bytes after it.
+    """Every tag of a sheet's sheetData region data[start:stop]: where its '<' is and the two bytes after it.
 
     One pass finds the tags; a pattern is then a comparison over them, and the tag after tag i is
     tag i + 1 (a `<v>`'s `</v>`, a `<f>`'s `</f>`). Positions are in `data`, read in place: the '<'
@@ -55,15 +55,16 @@ class _Tags:
         self.data, self.start, self.stop = data, start, stop
         self.a = np.frombuffer(data, np.uint8)
         self.lt = _found(self.a, ord("<"), start, stop + 1)
-        self.head = self.a[1:][self.lt].astype(np.uint16) | self.a[2:][self.lt].astype(np.uint16) << 8
-        self.third = self.a[3:][self.lt]
+        self.head = self.a[1:][self.lt].astype(np.uint16)
+        self.head |= self.a[2:][self.lt].astype(np.uint16) << 8
 
     def named(self, pattern: bytes) -> np.ndarray:
-        """Mask over the tags that begin with `pattern`: '<' and two or three bytes."""
-        found = self.head == int.from_bytes(pattern[1:3], "little")
-        if len(pattern) == 4:
-            found &= self.third == pattern[3]
-        return found
+        """Mask over the tags that begin with `pattern`: '<' and two bytes."""
+        return self.head == int.from_bytes(pattern[1:], "little")
+
+    def then(self, at: np.ndarray, byte: int) -> np.ndarray:
+        """Whether the third byte after '<' of each of the tags `at` is `byte`."""
+        return self.a[3:][self.lt[at]] == byte
 
     @cached_property
     def gt(self) -> np.ndarray:
@@ -165,22 +166,24 @@ def _attribute(a: np.ndarray, spaces: np.ndarray, letter: int, cs: np.ndarray, t
     return q[keep], owner[keep]
 
 
-def _owned(at: np.ndarray, cell_tags: np.ndarray, self_closing: np.ndarray) -> np.ndarray | None:
-    """The cell each of the tags `at` is in (`cell_tags`: the tags that start cells); None unless each
-    is inside a different, open cell."""
-    owner = np.searchsorted(cell_tags, at, "right") - 1
+def _owned(at: np.ndarray, cells_before: np.ndarray, self_closing: np.ndarray) -> np.ndarray | None:
+    """The cell each of the tags `at` is in (`cells_before`: per tag, the cells started at or before
+    it); None unless each is inside a different, open cell."""
+    owner = cells_before[at] - 1
     if at.size and (owner[0] < 0 or np.any(np.diff(owner) == 0) or np.any(self_closing[owner])):
         return None
     return owner
 
 
-def _values(tags: _Tags, cell_tags: np.ndarray, self_closing: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _values(tags: _Tags, cells_before: np.ndarray, self_closing: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """[start, end) of each cell's `<v>` text, (0, 0) for a cell without one; None unless every `<v>`
     holds plain text up to its `</v>`, at most one per cell."""
-    at, closes = np.flatnonzero(tags.named(b"<v>")), tags.named(b"</v>")
-    if np.count_nonzero(closes) != at.size or tags.named(b"<v/>").any() or not np.all(closes[at + 1]):
+    at, closes = np.flatnonzero(tags.named(b"<v>")), tags.named(b"</v")
+    if np.count_nonzero(closes) != at.size or tags.named(b"<v/").any():
         return None
-    owner = _owned(at, cell_tags, self_closing)
+    if not (np.all(closes[at + 1]) and np.all(tags.then(at + 1, ord(">")))):
+        return None
+    owner = _owned(at, cells_before, self_closing)
     if owner is None:
         return None
     vstart, vend = np.zeros(self_closing.size, np.int64), np.zeros(self_closing.size, np.int64)
@@ -188,13 +191,13 @@ def _values(tags: _Tags, cell_tags: np.ndarray, self_closing: np.ndarray) -> tup
     return vstart, vend
 
 
-def _formulas(tags: _Tags, cell_tags: np.ndarray, self_closing: np.ndarray) -> tuple[np.ndarray, list] | None:
+def _formulas(tags: _Tags, cells_before: np.ndarray, self_closing: np.ndarray) -> tuple[np.ndarray, list] | None:
     """(owning cell, raw bytes) of each formula element (`<f>…</f>`, `<f …>…</f>` or `<f …/>`, at most
     one per cell); None if one is written otherwise."""
     attributed, short = tags.named(b"<f "), tags.named(b"<f/")
     at = np.flatnonzero(tags.named(b"<f>") | attributed | short)
-    owner = _owned(at, cell_tags, self_closing)
-    if owner is None or not np.all(tags.third[at[short[at]]] == ord(">")):  # <f/> only
+    owner = _owned(at, cells_before, self_closing)
+    if owner is None or not np.all(tags.then(at[short[at]], ord(">"))):  # <f/> only
         return None
     fs, closing = tags.lt[at], ~short[at]
     fend = np.where(closing, tags.lt[at + 1] + 3, fs + 3)
@@ -204,7 +207,8 @@ def _formulas(tags: _Tags, cell_tags: np.ndarray, self_closing: np.ndarray) -> t
         closes_itself = tags.a[tag_end - 1] == ord("/")
         closing[with_attributes] = ~closes_itself
         fend[with_attributes] = np.where(closes_itself, tag_end, fend[with_attributes])
-    if not np.all(tags.named(b"</f>")[at[closing] + 1]):
+    after = at[closing] + 1
+    if not (np.all(tags.named(b"</f")[after]) and np.all(tags.then(after, ord(">")))):
         return None
     return owner, _slices(tags.data, fs, fend + 1)
 
@@ -238,10 +242,11 @@ def _eights(rows: np.ndarray) -> np.ndarray:
     v *= _U64(100 + (1000000 << 32))
     v += t
     v >>= _U64(32)  # each word: 0-99999999
-    words = v.reshape(rows.shape[0], rows.shape[1] // 8).astype(np.int64)
-    out = words[:, 0]
+    words = v.view(np.int64).reshape(rows.shape[0], rows.shape[1] // 8)
+    out = words[:, 0].copy()
     for k in range(1, words.shape[1]):
-        out = out * 10**8 + words[:, k]
+        out *= 10**8
+        out += words[:, k]
     return out
 
 
@@ -252,7 +257,8 @@ def _counts(mask: np.ndarray) -> np.ndarray:
     for k in range(1, words.shape[1]):
         total += words[:, k]
     total *= _U64(0x0101010101010101)  # the byte sum lands in the top byte
-    return (total >> _U64(56)).astype(np.int64)
+    total >>= _U64(56)
+    return total.view(np.int64)
 
 
 def _numbers(tags: _Tags, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
@@ -302,10 +308,10 @@ def _fast_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
         return b"sheetData" not in data  # no cells at all, or a prefixed document
     end = data.rfind(b"</sheetData>")
     tags = _Tags(data, start, max(end if end > 0 else len(data), start))
-    if any(tags.named(p).any() for p in (b"<is>", b"<is ", b"<c>", b"<c/")):
+    if any(tags.named(p).any() for p in (b"<is", b"<c>", b"<c/")):
         return False
-    cell_tags = np.flatnonzero(tags.named(b"<c "))
-    cs = tags.lt[cell_tags]
+    is_cell = tags.named(b"<c ")
+    cs = tags.lt[np.flatnonzero(is_cell)]
     n = cs.size
     sheet.signature = b""
     if n == 0:
@@ -321,8 +327,9 @@ def _fast_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
     self_closing, style, tcode, is_str = _usual_attributes(tags.a, after_ref) or _scanned_attributes(tags, cs)
     if np.any((tcode != ord("n")) & (tcode != ord("s")) & (tcode != ord("b")) & (tcode != ord("e"))):
         return False  # inlineStr, d (ISO dates)
+    cells_before = np.cumsum(is_cell, dtype=np.int32)
     # Values <v>…</v>; a cell without one is blank (a formula without a cached value, too).
-    values = _values(tags, cell_tags, self_closing)
+    values = _values(tags, cells_before, self_closing)
     if values is None:
         return False
     vstart, vend = values
@@ -348,7 +355,7 @@ def _fast_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
     if texty.size:  # formula results cached as text
         txt[texty] = [text_of(w) for w in _slices(tags.data, vstart[texty], vend[texty])]
         kind[texty] = np.where(tcode[texty] == ord("e"), ERR, STR)
-    formulas = _formulas(tags, cell_tags, self_closing)
+    formulas = _formulas(tags, cells_before, self_closing)
     if formulas is None:
         return False
     fowner, elements = formulas
@@ -378,8 +385,9 @@ def _small_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
     if len(found) != region.count(b"<c ") or b"<c>" in region or b"<c/>" in region:
         return False
     n = len(found)
-    rows, cols, style = np.empty(n, np.int32), np.empty(n, np.int32), np.zeros(n, np.int32)
-    kind, num, txt = np.zeros(n, np.int8), np.zeros(n), np.empty(n, object)
+    rows, cols, styles = [0] * n, [0] * n, [0] * n  # lists: a numpy item assignment costs more than the parse
+    kinds, nums, texts = [BLANK] * n, [0.0] * n, [None] * n
+    known = len(shared)
     formulas, elements = [], []
     for i, (letters, digits, s1, t, s2, f, v) in enumerate(found):
         col = _COLUMNS.get(letters)
@@ -387,7 +395,7 @@ def _small_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
             col = _COLUMNS[letters] = col_index(letters.decode())
         rows[i], cols[i] = int(digits) - 1, col
         if s1 or s2:
-            style[i] = int(s1 or s2)
+            styles[i] = int(s1 or s2)
         if f:
             formulas.append(i)
             elements.append(f)
@@ -395,27 +403,31 @@ def _small_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
             continue
         v = v[3:-4]
         if t in (b"str", b"e"):
-            kind[i], txt[i] = (ERR if t == b"e" else STR), text_of(v)
+            kinds[i], texts[i] = (ERR if t == b"e" else STR), text_of(v)
         elif not v:
             continue
         elif t == b"s":
             k = int(v)
-            if k >= len(shared):
+            if k >= known:
                 return False
-            kind[i], txt[i] = STR, shared.texts[k]
+            kinds[i], texts[i] = STR, shared.texts[k]
         elif t == b"b":
-            kind[i], num[i] = BOOL, float(v == b"1")
+            kinds[i], nums[i] = BOOL, float(v == b"1")
         elif t in (b"", b"n"):
             try:
-                kind[i], num[i] = NUM, float(v)
+                kinds[i], nums[i] = NUM, float(v)
             except ValueError:
                 return False
         else:
             return False
+    txt = np.empty(n, object)
+    txt[:] = texts
+    rows, cols = np.array(rows, np.int32), np.array(cols, np.int32)
     keys = rows.astype(np.int64) * 16384 + cols
     if n > 1 and not np.all(keys[1:] > keys[:-1]):
         return False
-    sheet.rows, sheet.cols, sheet.kind, sheet.num, sheet.txt, sheet.style = rows, cols, kind, num, txt, style
+    sheet.rows, sheet.cols, sheet.txt, sheet.style = rows, cols, txt, np.array(styles, np.int32)
+    sheet.kind, sheet.num = np.array(kinds, np.int8), np.array(nums, float)
     sheet.formula_cells = np.array(formulas, np.int64)
     sheet.signature = keys[sheet.formula_cells].tobytes() + b"".join(elements) if formulas else b""
     return True
