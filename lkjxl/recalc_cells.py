@@ -81,7 +81,7 @@ def _found(a: np.ndarray, byte: int, start: int, stop: int) -> np.ndarray:
 def _cell_refs(a: np.ndarray, cs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """0-based (rows, cols) of the cells starting at `cs` (`<c r="AB12"`) and where each start tag goes
     on after the reference; None if malformed."""
-    if not (np.all(a[3:][cs] == ord("r")) and np.all(a[4:][cs] == ord("=")) and np.all(a[5:][cs] == ord('"'))):
+    if not np.all(_at(a, cs + 3, b'r="')):
         return None
     p = cs + 6
     col = np.zeros(cs.size, np.int64)
@@ -103,21 +103,21 @@ def _digits(a: np.ndarray, p: np.ndarray, most: int) -> tuple[np.ndarray, np.nda
     value = np.zeros(p.size, np.int64)
     digits = np.zeros(p.size, np.int64)
     for _ in range(most):
-        ch = a[p + digits]
-        digit = (ch >= 48) & (ch <= 57)
-        if not digit.any():
+        digit = a[p + digits] - np.uint8(48)  # other bytes wrap above 9
+        found = digit < 10
+        if not found.any():
             break
-        value = np.where(digit, value * 10 + ch - 48, value)
-        digits += digit
+        value = np.where(found, value * 10 + digit, value)
+        digits += found
     return value, digits
 
 
 def _at(a: np.ndarray, p: np.ndarray, pattern: bytes) -> np.ndarray:
-    """Whether `pattern` is written at each position `p`."""
-    found = a[p] == pattern[0]
-    for i, ch in enumerate(pattern[1:], start=1):
-        found &= a[i:][p] == ch
-    return found
+    """Whether `pattern` (up to four bytes) is written at each position `p`: one 4-byte read each."""
+    words = np.ndarray((a.size - 3,), "<u4", a, 0, (1,))[p]
+    if len(pattern) < 4:
+        words &= (1 << 8 * len(pattern)) - 1
+    return words == int.from_bytes(pattern, "little")
 
 
 def _usual_attributes(a: np.ndarray, p: np.ndarray):
