@@ -214,6 +214,7 @@ def _formulas(tags: _Tags, cells_before: np.ndarray, self_closing: np.ndarray) -
 
 
 def _slices(data: bytes, starts: np.ndarray, ends: np.ndarray) -> list[bytes]:
+    """data[start:end] for each span: slicing the part costs less than gathering its bytes with numpy."""
     return list(map(data.__getitem__, map(slice, starts.tolist(), ends.tolist())))
 
 
