@@ -83,17 +83,17 @@ def _cell_refs(a: np.ndarray, cs: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     on after the reference; None if malformed."""
     if not np.all(_at(a, cs + 3, b'r="')):
         return None
-    p = cs + 6
-    col = np.zeros(cs.size, np.int64)
-    width = np.zeros(cs.size, np.int64)
-    for k in range(3):
-        ch = a[6 + k :][cs]
-        letter = (ch >= 65) & (ch <= 90) & (width == k)
-        col = np.where(letter, col * 26 + ch - 64, col)
-        width += letter
-    row, digits = _digits(a, p + width, 7)
-    after = p + width + digits
-    if not (np.all(width >= 1) and np.all(digits >= 1) and np.all(a[after] == ord('"'))):
+    chars = [a[6 + k :][cs] for k in range(3)]
+    letter = [ch - np.uint8(65) < 26 for ch in chars]
+    letter[1] &= letter[0]  # letters count only from the first on
+    letter[2] &= letter[1]
+    col = chars[0] - np.int64(64)
+    col = np.where(letter[1], col * 26 + chars[1] - 64, col)
+    col = np.where(letter[2], col * 26 + chars[2] - 64, col)
+    p = cs + 6 + letter[0] + letter[1] + letter[2]
+    row, digits = _digits(a, p, 7)
+    after = p + digits
+    if not (np.all(letter[0]) and np.all(digits >= 1) and np.all(a[after] == ord('"'))):
         return None
     return row - 1, col - 1, after + 1
 
@@ -134,7 +134,7 @@ def _usual_attributes(a: np.ndarray, p: np.ndarray):
     if not np.all(~has_t | is_str | (a[5:][p] == ord('"'))):
         return None
     tcode = np.where(has_t, a[4:][p], ord("n"))
-    p = np.where(has_t, np.where(is_str, p + 8, p + 6), p)
+    p = p + has_t * (6 + 2 * is_str)
     self_closing = a[p] == ord("/")
     if not np.all(a[p + self_closing] == ord(">")):
         return None
@@ -302,6 +302,9 @@ def _numbers(tags: _Tags, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | 
     return out
 
 
+_READ_TYPES = np.isin(np.arange(256), [ord(t) for t in "nsbe"])  # t="…" by first letter: the path reads these
+
+
 def _fast_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
     """Vectorised parse of an un-prefixed sheet; False when the slow path must do it."""
     start = data.find(b"<sheetData")
@@ -326,7 +329,7 @@ def _fast_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
     if n > 1 and not np.all(keys[1:] > keys[:-1]):
         return False
     self_closing, style, tcode, is_str = _usual_attributes(tags.a, after_ref) or _scanned_attributes(tags, cs)
-    if np.any((tcode != ord("n")) & (tcode != ord("s")) & (tcode != ord("b")) & (tcode != ord("e"))):
+    if not np.all(_READ_TYPES[tcode]):
         return False  # inlineStr, d (ISO dates)
     cells_before = np.cumsum(is_cell, dtype=np.int32)
     # Values <v>…</v>; a cell without one is blank (a formula without a cached value, too).
