@@ -41,7 +41,7 @@ _CHUNK = 1 << 16  # bytes compared at a time: a mask of a whole region would be 
 
 
 class _Tags:
-    """Every tag of a sheet's sheetData region data[start:stop]: where its '<' is and the bytes after it.
+    """Every tag of a sheet's sheetData region data[start:stop]: where its '<' is and the two bytes after it.
 
     One pass finds the tags; a pattern is then a comparison over them, and the tag after tag i is
     tag i + 1 (a `<v>`'s `</v>`, a `<f>`'s `</f>`). Positions are in `data`, read in place: the '<'
@@ -55,15 +55,16 @@ class _Tags:
         self.data, self.start, self.stop = data, start, stop
         self.a = np.frombuffer(data, np.uint8)
         self.lt = _found(self.a, ord("<"), start, stop + 1)
-        self.head = self.a[1:][self.lt].astype(np.uint16) | self.a[2:][self.lt].astype(np.uint16) << 8
-        self.third = self.a[3:][self.lt]
+        self.head = self.a[1:][self.lt].astype(np.uint16)
+        self.head |= self.a[2:][self.lt].astype(np.uint16) << 8
 
     def named(self, pattern: bytes) -> np.ndarray:
-        """Mask over the tags that begin with `pattern`: '<' and two or three bytes."""
-        found = self.head == int.from_bytes(pattern[1:3], "little")
-        if len(pattern) == 4:
-            found &= self.third == pattern[3]
-        return found
+        """Mask over the tags that begin with `pattern`: '<' and two bytes."""
+        return self.head == int.from_bytes(pattern[1:], "little")
+
+    def then(self, at: np.ndarray, byte: int) -> np.ndarray:
+        """Whether the third byte after '<' of each of the tags `at` is `byte`."""
+        return self.a[3:][self.lt[at]] == byte
 
     @cached_property
     def gt(self) -> np.ndarray:
@@ -80,19 +81,19 @@ def _found(a: np.ndarray, byte: int, start: int, stop: int) -> np.ndarray:
 def _cell_refs(a: np.ndarray, cs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """0-based (rows, cols) of the cells starting at `cs` (`<c r="AB12"`) and where each start tag goes
     on after the reference; None if malformed."""
-    if not (np.all(a[3:][cs] == ord("r")) and np.all(a[4:][cs] == ord("=")) and np.all(a[5:][cs] == ord('"'))):
+    if not np.all(_at(a, cs + 3, b'r="')):
         return None
-    p = cs + 6
-    col = np.zeros(cs.size, np.int64)
-    width = np.zeros(cs.size, np.int64)
-    for k in range(3):
-        ch = a[6 + k :][cs]
-        letter = (ch >= 65) & (ch <= 90) & (width == k)
-        col = np.where(letter, col * 26 + ch - 64, col)
-        width += letter
-    row, digits = _digits(a, p + width, 7)
-    after = p + width + digits
-    if not (np.all(width >= 1) and np.all(digits >= 1) and np.all(a[after] == ord('"'))):
+    chars = [a[6 + k :][cs] for k in range(3)]
+    letter = [ch - np.uint8(65) < 26 for ch in chars]
+    letter[1] &= letter[0]  # letters count only from the first on
+    letter[2] &= letter[1]
+    col = chars[0] - np.int64(64)
+    col = np.where(letter[1], col * 26 + chars[1] - 64, col)
+    col = np.where(letter[2], col * 26 + chars[2] - 64, col)
+    p = cs + 6 + letter[0] + letter[1] + letter[2]
+    row, digits = _digits(a, p, 7)
+    after = p + digits
+    if not (np.all(letter[0]) and np.all(digits >= 1) and np.all(a[after] == ord('"'))):
         return None
     return row - 1, col - 1, after + 1
 
@@ -102,21 +103,21 @@ def _digits(a: np.ndarray, p: np.ndarray, most: int) -> tuple[np.ndarray, np.nda
     value = np.zeros(p.size, np.int64)
     digits = np.zeros(p.size, np.int64)
     for _ in range(most):
-        ch = a[p + digits]
-        digit = (ch >= 48) & (ch <= 57)
-        if not digit.any():
+        digit = a[p + digits] - np.uint8(48)  # other bytes wrap above 9
+        found = digit < 10
+        if not found.any():
             break
-        value = np.where(digit, value * 10 + ch - 48, value)
-        digits += digit
+        value = np.where(found, value * 10 + digit, value)
+        digits += found
     return value, digits
 
 
 def _at(a: np.ndarray, p: np.ndarray, pattern: bytes) -> np.ndarray:
-    """Whether `pattern` is written at each position `p`."""
-    found = a[p] == pattern[0]
-    for i, ch in enumerate(pattern[1:], start=1):
-        found &= a[i:][p] == ch
-    return found
+    """Whether `pattern` (up to four bytes) is written at each position `p`: one 4-byte read each."""
+    words = np.ndarray((a.size - 3,), "<u4", a, 0, (1,))[p]
+    if len(pattern) < 4:
+        words &= (1 << 8 * len(pattern)) - 1
+    return words == int.from_bytes(pattern, "little")
 
 
 def _usual_attributes(a: np.ndarray, p: np.ndarray):
@@ -133,7 +134,7 @@ def _usual_attributes(a: np.ndarray, p: np.ndarray):
     if not np.all(~has_t | is_str | (a[5:][p] == ord('"'))):
         return None
     tcode = np.where(has_t, a[4:][p], ord("n"))
-    p = np.where(has_t, np.where(is_str, p + 8, p + 6), p)
+    p = p + has_t * (6 + 2 * is_str)
     self_closing = a[p] == ord("/")
     if not np.all(a[p + self_closing] == ord(">")):
         return None
@@ -165,22 +166,24 @@ def _attribute(a: np.ndarray, spaces: np.ndarray, letter: int, cs: np.ndarray, t
     return q[keep], owner[keep]
 
 
-def _owned(at: np.ndarray, cell_tags: np.ndarray, self_closing: np.ndarray) -> np.ndarray | None:
-    """The cell each of the tags `at` is in (`cell_tags`: the tags that start cells); None unless each
-    is inside a different, open cell."""
-    owner = np.searchsorted(cell_tags, at, "right") - 1
+def _owned(at: np.ndarray, cells_before: np.ndarray, self_closing: np.ndarray) -> np.ndarray | None:
+    """The cell each of the tags `at` is in (`cells_before`: per tag, the cells started at or before
+    it); None unless each is inside a different, open cell."""
+    owner = cells_before[at] - 1
     if at.size and (owner[0] < 0 or np.any(np.diff(owner) == 0) or np.any(self_closing[owner])):
         return None
     return owner
 
 
-def _values(tags: _Tags, cell_tags: np.ndarray, self_closing: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _values(tags: _Tags, cells_before: np.ndarray, self_closing: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """[start, end) of each cell's `<v>` text, (0, 0) for a cell without one; None unless every `<v>`
     holds plain text up to its `</v>`, at most one per cell."""
-    at, closes = np.flatnonzero(tags.named(b"<v>")), tags.named(b"</v>")
-    if np.count_nonzero(closes) != at.size or tags.named(b"<v/>").any() or not np.all(closes[at + 1]):
+    at, closes = np.flatnonzero(tags.named(b"<v>")), tags.named(b"</v")
+    if np.count_nonzero(closes) != at.size or tags.named(b"<v/").any():
         return None
-    owner = _owned(at, cell_tags, self_closing)
+    if not (np.all(closes[at + 1]) and np.all(tags.then(at + 1, ord(">")))):
+        return None
+    owner = _owned(at, cells_before, self_closing)
     if owner is None:
         return None
     vstart, vend = np.zeros(self_closing.size, np.int64), np.zeros(self_closing.size, np.int64)
@@ -188,13 +191,13 @@ def _values(tags: _Tags, cell_tags: np.ndarray, self_closing: np.ndarray) -> tup
     return vstart, vend
 
 
-def _formulas(tags: _Tags, cell_tags: np.ndarray, self_closing: np.ndarray) -> tuple[np.ndarray, list] | None:
+def _formulas(tags: _Tags, cells_before: np.ndarray, self_closing: np.ndarray) -> tuple[np.ndarray, list] | None:
     """(owning cell, raw bytes) of each formula element (`<f>…</f>`, `<f …>…</f>` or `<f …/>`, at most
     one per cell); None if one is written otherwise."""
     attributed, short = tags.named(b"<f "), tags.named(b"<f/")
     at = np.flatnonzero(tags.named(b"<f>") | attributed | short)
-    owner = _owned(at, cell_tags, self_closing)
-    if owner is None or not np.all(tags.third[at[short[at]]] == ord(">")):  # <f/> only
+    owner = _owned(at, cells_before, self_closing)
+    if owner is None or not np.all(tags.then(at[short[at]], ord(">"))):  # <f/> only
         return None
     fs, closing = tags.lt[at], ~short[at]
     fend = np.where(closing, tags.lt[at + 1] + 3, fs + 3)
@@ -204,12 +207,14 @@ def _formulas(tags: _Tags, cell_tags: np.ndarray, self_closing: np.ndarray) -> t
         closes_itself = tags.a[tag_end - 1] == ord("/")
         closing[with_attributes] = ~closes_itself
         fend[with_attributes] = np.where(closes_itself, tag_end, fend[with_attributes])
-    if not np.all(tags.named(b"</f>")[at[closing] + 1]):
+    after = at[closing] + 1
+    if not (np.all(tags.named(b"</f")[after]) and np.all(tags.then(after, ord(">")))):
         return None
     return owner, _slices(tags.data, fs, fend + 1)
 
 
 def _slices(data: bytes, starts: np.ndarray, ends: np.ndarray) -> list[bytes]:
+    """data[start:end] for each span: slicing the part costs less than gathering its bytes with numpy."""
     return list(map(data.__getitem__, map(slice, starts.tolist(), ends.tolist())))
 
 
@@ -238,10 +243,11 @@ def _eights(rows: np.ndarray) -> np.ndarray:
     v *= _U64(100 + (1000000 << 32))
     v += t
     v >>= _U64(32)  # each word: 0-99999999
-    words = v.reshape(rows.shape[0], rows.shape[1] // 8).astype(np.int64)
-    out = words[:, 0]
+    words = v.view(np.int64).reshape(rows.shape[0], rows.shape[1] // 8)
+    out = words[:, 0].copy()
     for k in range(1, words.shape[1]):
-        out = out * 10**8 + words[:, k]
+        out *= 10**8
+        out += words[:, k]
     return out
 
 
@@ -252,7 +258,8 @@ def _counts(mask: np.ndarray) -> np.ndarray:
     for k in range(1, words.shape[1]):
         total += words[:, k]
     total *= _U64(0x0101010101010101)  # the byte sum lands in the top byte
-    return (total >> _U64(56)).astype(np.int64)
+    total >>= _U64(56)
+    return total.view(np.int64)
 
 
 def _numbers(tags: _Tags, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
@@ -295,6 +302,9 @@ def _numbers(tags: _Tags, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | 
     return out
 
 
+_READ_TYPES = np.isin(np.arange(256), [ord(t) for t in "nsbe"])  # t="…" by first letter: the path reads these
+
+
 def _fast_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
     """Vectorised parse of an un-prefixed sheet; False when the slow path must do it."""
     start = data.find(b"<sheetData")
@@ -302,10 +312,10 @@ def _fast_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
         return b"sheetData" not in data  # no cells at all, or a prefixed document
     end = data.rfind(b"</sheetData>")
     tags = _Tags(data, start, max(end if end > 0 else len(data), start))
-    if any(tags.named(p).any() for p in (b"<is>", b"<is ", b"<c>", b"<c/")):
+    if any(tags.named(p).any() for p in (b"<is", b"<c>", b"<c/")):
         return False
-    cell_tags = np.flatnonzero(tags.named(b"<c "))
-    cs = tags.lt[cell_tags]
+    is_cell = tags.named(b"<c ")
+    cs = tags.lt[np.flatnonzero(is_cell)]
     n = cs.size
     sheet.signature = b""
     if n == 0:
@@ -319,10 +329,11 @@ def _fast_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
     if n > 1 and not np.all(keys[1:] > keys[:-1]):
         return False
     self_closing, style, tcode, is_str = _usual_attributes(tags.a, after_ref) or _scanned_attributes(tags, cs)
-    if np.any((tcode != ord("n")) & (tcode != ord("s")) & (tcode != ord("b")) & (tcode != ord("e"))):
+    if not np.all(_READ_TYPES[tcode]):
         return False  # inlineStr, d (ISO dates)
+    cells_before = np.cumsum(is_cell, dtype=np.int32)
     # Values <v>…</v>; a cell without one is blank (a formula without a cached value, too).
-    values = _values(tags, cell_tags, self_closing)
+    values = _values(tags, cells_before, self_closing)
     if values is None:
         return False
     vstart, vend = values
@@ -348,7 +359,7 @@ def _fast_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
     if texty.size:  # formula results cached as text
         txt[texty] = [text_of(w) for w in _slices(tags.data, vstart[texty], vend[texty])]
         kind[texty] = np.where(tcode[texty] == ord("e"), ERR, STR)
-    formulas = _formulas(tags, cell_tags, self_closing)
+    formulas = _formulas(tags, cells_before, self_closing)
     if formulas is None:
         return False
     fowner, elements = formulas
@@ -378,8 +389,9 @@ def _small_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
     if len(found) != region.count(b"<c ") or b"<c>" in region or b"<c/>" in region:
         return False
     n = len(found)
-    rows, cols, style = np.empty(n, np.int32), np.empty(n, np.int32), np.zeros(n, np.int32)
-    kind, num, txt = np.zeros(n, np.int8), np.zeros(n), np.empty(n, object)
+    rows, cols, styles = [0] * n, [0] * n, [0] * n  # lists: a numpy item assignment costs more than the parse
+    kinds, nums, texts = [BLANK] * n, [0.0] * n, [None] * n
+    known = len(shared)
     formulas, elements = [], []
     for i, (letters, digits, s1, t, s2, f, v) in enumerate(found):
         col = _COLUMNS.get(letters)
@@ -387,7 +399,7 @@ def _small_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
             col = _COLUMNS[letters] = col_index(letters.decode())
         rows[i], cols[i] = int(digits) - 1, col
         if s1 or s2:
-            style[i] = int(s1 or s2)
+            styles[i] = int(s1 or s2)
         if f:
             formulas.append(i)
             elements.append(f)
@@ -395,27 +407,31 @@ def _small_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
             continue
         v = v[3:-4]
         if t in (b"str", b"e"):
-            kind[i], txt[i] = (ERR if t == b"e" else STR), text_of(v)
+            kinds[i], texts[i] = (ERR if t == b"e" else STR), text_of(v)
         elif not v:
             continue
         elif t == b"s":
             k = int(v)
-            if k >= len(shared):
+            if k >= known:
                 return False
-            kind[i], txt[i] = STR, shared.texts[k]
+            kinds[i], texts[i] = STR, shared.texts[k]
         elif t == b"b":
-            kind[i], num[i] = BOOL, float(v == b"1")
+            kinds[i], nums[i] = BOOL, float(v == b"1")
         elif t in (b"", b"n"):
             try:
-                kind[i], num[i] = NUM, float(v)
+                kinds[i], nums[i] = NUM, float(v)
             except ValueError:
                 return False
         else:
             return False
+    txt = np.empty(n, object)
+    txt[:] = texts
+    rows, cols = np.array(rows, np.int32), np.array(cols, np.int32)
     keys = rows.astype(np.int64) * 16384 + cols
     if n > 1 and not np.all(keys[1:] > keys[:-1]):
         return False
-    sheet.rows, sheet.cols, sheet.kind, sheet.num, sheet.txt, sheet.style = rows, cols, kind, num, txt, style
+    sheet.rows, sheet.cols, sheet.txt, sheet.style = rows, cols, txt, np.array(styles, np.int32)
+    sheet.kind, sheet.num = np.array(kinds, np.int8), np.array(nums, float)
     sheet.formula_cells = np.array(formulas, np.int64)
     sheet.signature = keys[sheet.formula_cells].tobytes() + b"".join(elements) if formulas else b""
     return True
