@@ -227,3 +227,27 @@ def test_inserted_row_values_are_reported_not_lost(wb):
     assert [f.cell for f in inserted] == ["D8"] and "J8=0.75" in inserted[0].value
     # the rows below moved down one and are still read by their id
     assert set(data.filling.realisasi) == {i.id for i in DEF.indikator}
+
+
+def test_reading_leaves_the_garbage_collector_as_it_found_it(wb, monkeypatch):
+    """read_many pauses automatic collection per batch (a speed measure); the caller's setting,
+    on or off, is back afterwards, also when a batch fails."""
+    import gc
+
+    assert gc.isenabled()
+    reader.read(wb)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        reader.read(wb)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+    def fail(*args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(reader, "_recompute", fail)
+    with pytest.raises(RuntimeError):
+        reader.read(wb)
+    assert gc.isenabled()
