@@ -113,6 +113,9 @@ def _header_columns(raw: RawSheet, labels: dict[int, str]) -> dict[int, int]:
     return {}
 
 
+ANCHORS = ("PIHAK PERTAMA", "PIHAK KEDUA")  # the PK signature block, which rows inserted above move
+
+
 @dataclass(frozen=True)
 class _Shape:
     """What locating reads from an expected sheet, worked out once per template sheet."""
@@ -120,6 +123,10 @@ class _Shape:
     labels: set[str]  # the header texts that identify the sheet whatever it is called
     headers: dict[int, object]  # column → header
     keys: dict[str, list[int]]  # a table's row keys → their rows
+    columns: list[tuple[str, int]]  # a table's column names, each with the column it places
+    anchor: tuple[int, int, str] | None  # the first anchor label (row, col, text), if any
+    last: int  # the sheet's last row
+    filled: frozenset[int]  # rows holding an input or a value
 
 
 _SHAPES: dict[int, tuple[Sheet, _Shape]] = {}
@@ -132,14 +139,26 @@ def _shape(expected: Book, sheet: Sheet) -> _Shape:
     headers = {c: cell.value for (r, c), cell in sheet.cells.items() if r == HEADER_ROW}
     labels = {text.strip().lower() for text in headers.values() if isinstance(text, str) and text.strip()}
     keys: dict[str, list[int]] = {}
+    columns: list[tuple[str, int]] = []
     if sheet.name in TABLES:
-        key_range = expected.names["{}_{}".format(*TABLES[sheet.name])]
+        prefix, key = TABLES[sheet.name]
+        key_range = expected.names[f"{prefix}_{key}"]
         for row in range(key_range.row1, key_range.row2 + 1):
             cell = sheet.cells.get((row, key_range.col1))
             keys.setdefault(cell_text(cell.value if cell else None).strip(), []).append(row)
+        columns = [
+            (name, rng.col1)
+            for name, rng in expected.names.items()
+            if rng.sheet == sheet.name
+            and name.startswith(prefix + "_")
+            and rng.col1 == rng.col2
+            and rng.row1 == FIRST_ROW  # only the table's column names place columns
+        ]
+    anchor = next(((r, c, cell.value) for (r, c), cell in sorted(sheet.cells.items()) if cell.value in ANCHORS), None)
+    filled = frozenset(row for (row, _), got in sheet.cells.items() if got.input or got.value not in (None, ""))
     if len(_SHAPES) > 256:
         _SHAPES.clear()
-    shape = _Shape(labels, headers, keys)
+    shape = _Shape(labels, headers, keys, columns, anchor, max((row for row, _ in sheet.cells), default=0), filled)
     _SHAPES[id(sheet)] = (sheet, shape)
     return shape
 
@@ -170,30 +189,24 @@ def _agrees(raw_sheet: RawSheet, labels: set[str]) -> bool:
     return _score(raw_sheet, labels, header) * 2 > len(labels) or _score(raw_sheet, labels) * 2 > len(labels)
 
 
-ANCHORS = ("PIHAK PERTAMA", "PIHAK KEDUA")  # the PK signature block, which rows inserted above move
-
-
-def _anchor_block(raw: RawBook, sheet: Sheet, result: SheetMap) -> None:
+def _anchor_block(raw: RawBook, sheet: Sheet, shape: _Shape, result: SheetMap) -> None:
     """Rows from an anchor label down follow that label wherever it now is in the file. The two
     input rows just above it (place and date) are found by what they hold, since a line can be
     inserted above, between or below them. File rows in or under the block that no template
     row maps to are extra rows (a line typed between a name and its NIP moves the NIP where
     nothing reads it)."""
-    for (r, c), cell in sorted(sheet.cells.items()):
-        if cell.value not in ANCHORS:
-            continue
-        hits = [row for (row, col), got in result.raw.cells.items() if col == c and got.value == cell.value]
-        delta = hits[0] - r if len(hits) == 1 else 0
-        last = max(row for row, _ in sheet.cells)
-        if delta:
-            result.rows.update({row: row + delta for row in range(r, last + 1)})
-            _place_above(raw, sheet, result, r, delta)
-        _place_below(raw, sheet, result, r, delta)
-        filled = {row for (row, _), got in sheet.cells.items() if got.input or got.value not in (None, "")}
-        images = {result.rows.get(row, row) for row in range(r - 2, last + 1) if row in filled}
-        top = min(images)
-        result.extra_rows = sorted({row for row, _ in result.raw.cells if row > top and row not in images})
+    if shape.anchor is None:
         return
+    r, c, label = shape.anchor
+    hits = [row for (row, col), got in result.raw.cells.items() if col == c and got.value == label]
+    delta = hits[0] - r if len(hits) == 1 else 0
+    if delta:
+        result.rows.update({row: row + delta for row in range(r, shape.last + 1)})
+        _place_above(raw, sheet, result, r, delta)
+    _place_below(raw, sheet, result, r, delta)
+    images = {result.rows.get(row, row) for row in range(r - 2, shape.last + 1) if row in shape.filled}
+    top = min(images)
+    result.extra_rows = sorted({row for row, _ in result.raw.cells if row > top and row not in images})
 
 
 def _place_above(raw: RawBook, sheet: Sheet, result: SheetMap, anchor: int, delta: int) -> None:
@@ -252,29 +265,22 @@ def map_sheet(raw: RawBook, expected: Book, sheet: Sheet, file: str, out: list) 
             findings.make("SHEET_RENAMED", file=file, sheet=raw_sheet.name, value=raw_sheet.name, expected=sheet.name)
         )
     if sheet.name not in TABLES:
-        _anchor_block(raw, sheet, result)
+        _anchor_block(raw, sheet, shape, result)
         return result
     prefix, key = TABLES[sheet.name]
     headers = shape.headers
     by_label = None
     broken = []
-    for name, rng in expected.names.items():
-        if (
-            rng.sheet != sheet.name
-            or not name.startswith(prefix + "_")
-            or rng.col1 != rng.col2
-            or rng.row1 != FIRST_ROW
-        ):
-            continue  # only the table's column names place columns
+    for name, col in shape.columns:
         found = _name_column(raw, name, sheet.name)
-        if found is not None and _header_agrees(raw_sheet, found, headers.get(rng.col1)):
-            result.cols[rng.col1] = found[0]
+        if found is not None and _header_agrees(raw_sheet, found, headers.get(col)):
+            result.cols[col] = found[0]
             continue
         broken.append(name)
         if by_label is None:
             by_label = _header_columns(raw_sheet, headers)
-        if rng.col1 in by_label:
-            result.cols[rng.col1] = by_label[rng.col1]
+        if col in by_label:
+            result.cols[col] = by_label[col]
     for name in broken[:1]:  # one finding per sheet is enough to say how it was read
         out.append(findings.make("NAME_BROKEN", file=file, sheet=sheet.name, name=name))
     _map_rows(raw, expected, sheet, result, prefix, key, shape.keys, file, out)
