@@ -272,6 +272,16 @@ class Definition:
         """Budget lines by key: looked up line by line when reading and tabulating."""
         return {line.key: line for line in self.budget}
 
+    @cached_property
+    def budget_sums(self) -> dict[str, tuple[str, ...]]:
+        """Each output's key → the keys of the lines it adds to: itself, its kegiatan and its
+        program (`a/b/c` → `a`, `a/b`, `a/b/c`), as the workbook's sums run."""
+        return {
+            line.key: tuple("/".join(parts[:n]) for n in range(1, len(parts) + 1))
+            for line in self.budget
+            if line.is_leaf and (parts := line.key.split("/"))
+        }
+
     @property
     def budget_owner(self) -> str:
         """The unit that keeps the revision history: `budget.owner`, else the one owning most lines."""

@@ -83,20 +83,19 @@ def budget_results(d: Definition, fill: Filling) -> list[BudgetResult]:
     """Every line; kegiatan and program rows are sums of their outputs, as in the workbook."""
     from .checks import pagu_akhir
 
-    leaves = {}
-    for line in d.budget:
-        if line.is_leaf:
-            awal = fill.pagu_awal.get(line.key, line.pagu_awal) or 0
-            akhir = pagu_akhir(fill, line.key, d) or 0
-            spent = sum(v for v in fill.realisasi_bulan.get(line.key, []) if v is not None)
-            leaves[line.key] = (awal, akhir, spent)
     totals: dict[str, list[int]] = {}  # each leaf added to itself and every line above it
-    for key, amounts in leaves.items():
-        parts = key.split("/")
-        for n in range(1, len(parts) + 1):
-            total = totals.setdefault("/".join(parts[:n]), [0, 0, 0])
-            for i in range(3):
-                total[i] += amounts[i]
+    for key, sums in d.budget_sums.items():
+        awal = fill.pagu_awal.get(key, d.budget_line[key].pagu_awal) or 0
+        akhir = pagu_akhir(fill, key, d) or 0
+        spent = sum(filter(None, fill.realisasi_bulan.get(key, ())))
+        for above in sums:
+            total = totals.get(above)
+            if total is None:
+                totals[above] = [awal, akhir, spent]
+            else:
+                total[0] += awal
+                total[1] += akhir
+                total[2] += spent
     out = []
     for line in d.budget:
         awal, akhir, spent = totals.get(line.key, (0, 0, 0))
