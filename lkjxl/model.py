@@ -276,11 +276,12 @@ class Definition:
     def budget_sums(self) -> dict[str, tuple[str, ...]]:
         """Each output's key → the keys of the lines it adds to: itself, its kegiatan and its
         program (`a/b/c` → `a`, `a/b`, `a/b/c`), as the workbook's sums run."""
-        return {
-            line.key: tuple("/".join(parts[:n]) for n in range(1, len(parts) + 1))
-            for line in self.budget
-            if line.is_leaf and (parts := line.key.split("/"))
-        }
+        sums = {}
+        for line in self.budget:
+            if line.is_leaf:
+                parts = line.key.split("/")
+                sums[line.key] = tuple("/".join(parts[:n]) for n in range(1, len(parts) + 1))
+        return sums
 
     @property
     def budget_owner(self) -> str:
