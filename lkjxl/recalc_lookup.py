@@ -25,6 +25,7 @@ from .recalc_values import (
     cells_of,
     compare,
     errors,
+    every,
     first_code,
     first_error,
     left_sum,
@@ -33,6 +34,7 @@ from .recalc_values import (
     select,
     shapes,
     size,
+    some,
     spread,
     to_bool,
     to_number,
@@ -113,9 +115,9 @@ def _criteria(cells: V, crit: V) -> np.ndarray:
     texts = spread(crit.texts(), shape[:-1])
     if (
         kinds.size
-        and np.all(kinds.reshape(-1)[0] == kinds)
-        and np.all(nums.reshape(-1)[0] == nums)
-        and np.all(texts.reshape(-1)[0] == texts)
+        and every(kinds.reshape(-1)[0] == kinds)
+        and every(nums.reshape(-1)[0] == nums)
+        and every(texts.reshape(-1)[0] == texts)
     ):
         flat = (kinds.reshape(-1)[0], nums.reshape(-1)[0], texts.reshape(-1)[0])
         return spread(_criterion_mask(cells, *flat), shape)
@@ -148,7 +150,7 @@ def _sum_where(values: V, mask: np.ndarray, average: bool) -> V:
             out = numbers(total / np.maximum(n, 1))
         out = select(n == 0, errors((), DIV0), out)
     err = mask & (values.kind == ERR)
-    if err.any():
+    if some(err):
         out = with_errors(out, err.any(axis=-1), first_code(err, values))
     return out
 

@@ -75,10 +75,12 @@ def run(plan: Plan, store: Store) -> dict[int, str]:
     return failures
 
 
+_TEXTY = np.isin(np.arange(5), [STR, ERR])  # by kind code: whether the value is in `txt`
+
+
 def _argument(store: Store, slots: np.ndarray) -> xv.V:
     kind = store.kind[:, slots]
-    texty = (kind == STR) | (kind == ERR)
-    return xv.V(kind, store.num[:, slots], store.txt[:, slots] if texty.any() else None)
+    return xv.V(kind, store.num[:, slots], store.txt[:, slots] if xv.some(_TEXTY[kind]) else None)
 
 
 def _evaluate(node: tuple, args: list[xv.V]) -> xv.V:
