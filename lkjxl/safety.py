@@ -202,6 +202,7 @@ _OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, struct.error)
 _CD_BYTES_PER_MEMBER = 512  # a central-directory record: 46 bytes, the name and a few extra fields
 _CHUNK = 256 * 1024
+_PART_CHUNK = 4 << 20  # inflated at a time: a satker workbook's parts (< 1 MB) in one call, never joined
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".svg", ".ico")
 
 
@@ -484,11 +485,11 @@ class _Scan:
         data = stored_bytes(self.raw, info)
         budget = info.file_size + 1
         if info.compress_type == zipfile.ZIP_STORED:
-            for at in range(0, min(len(data), budget), _CHUNK):
-                yield bytes(data[at : min(at + _CHUNK, budget)])
+            for at in range(0, min(len(data), budget), _PART_CHUNK):
+                yield bytes(data[at : min(at + _PART_CHUNK, budget)])
             return
         inflater = zlib_ng.decompressobj(-15)
-        while budget > 0 and (chunk := inflater.decompress(data, min(_CHUNK, budget))):
+        while budget > 0 and (chunk := inflater.decompress(data, min(_PART_CHUNK, budget))):
             budget -= len(chunk)
             data = inflater.unconsumed_tail
             yield chunk
