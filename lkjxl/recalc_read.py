@@ -261,12 +261,19 @@ class SharedStrings:
 
 def _plain(body: bytes) -> bytes | None:
     """Items all of the form <si><t>…</t></si> (XlsxWriter, LibreOffice, most of Excel's): their
-    texts ending in NUL, by plain byte replacement; None for anything else."""
+    texts ending in NUL, by plain byte replacement; None for anything else. The separator
+    between two items is replaced as one 16-byte needle, which the search skips along faster
+    than the short ones it used to take apart."""
+    if not body:
+        return b""
     if b"\0" in body:
         return None
-    flat = body.replace(b'<t xml:space="preserve">', b"<t>").replace(b"<si><t>", b"").replace(b"</t></si>", b"\0")
-    end = flat.rfind(b"\0") + 1
-    return flat[:end] if b"<" not in flat[:end] else None
+    flat = body.replace(b'<t xml:space="preserve">', b"<t>")
+    end = flat.rfind(b"</t></si>")
+    if end < 0 or not flat.startswith(b"<si><t>") or b"<si" in flat[end + 9 :]:
+        return None  # an item of another form, also after the last plain one
+    texts = flat[7:end].replace(b"</t></si><si><t>", b"\0") + b"\0"
+    return texts if b"<" not in texts else None
 
 
 def shared_string(raw: bytes) -> str:

@@ -1,0 +1,81 @@
+"""The shared-string table: every item read as the text its cell shows, whatever its form.
+
+Excel appends the strings an operator types to the end of the table, and writes text with
+mixed formatting as rich runs (`<si><r>…</r></si>`); a reader that took the table apart
+as plain items only dropped such an item after the last plain one, shifting nothing but
+reading its cells as blank.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from xml.etree.ElementTree import fromstring
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from workbooks import DEF, filled
+
+from lkjxl import reader
+from lkjxl.recalc_read import SharedStrings
+
+NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+ITEMS = [  # the forms Excel, LibreOffice and XlsxWriter write, with text to vary
+    "<si><t>{}</t></si>",
+    '<si><t xml:space="preserve"> {} </t></si>',
+    "<si><t/></si>",
+    "<si></si>",
+    "<si><r><t>{}</t></r><r><rPr><b/></rPr><t>tebal</t></r></si>",
+    '<si><t>{}</t><rPh sb="0" eb="1"><t>ふりがな</t></rPh></si>',
+]
+TEXT = st.text(st.sampled_from("ab &<>é1"), max_size=5).map(
+    lambda s: s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+)
+
+
+def shown(sst: str) -> list[str]:
+    """What each item shows, by an XML parser: its <t> runs, not the phonetic ones."""
+    out = []
+    for si in fromstring(sst).iter(NS + "si"):
+        runs = [t.text or "" for t in si.iter(NS + "t")]
+        phonetic = [t.text or "" for ph in si.iter(NS + "rPh") for t in ph.iter(NS + "t")]
+        out.append("".join(runs[: len(runs) - len(phonetic)]))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(ITEMS), TEXT), max_size=8))
+def test_every_item_is_read_as_it_shows(items):
+    body = "".join(form.format(text) for form, text in items)
+    sst = f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{NS[1:-1]}" count="{len(items)}">{body}</sst>'
+    assert list(SharedStrings(sst.encode()).texts) == shown(sst)
+
+
+def test_rich_text_typed_last_is_read(tmp_path):
+    """An operator formats part of a kegiatan in bold: Excel appends a rich item to the table."""
+    path = filled(tmp_path / "isi.xlsx")
+    clean = reader.read(path)
+    ind, n = next(
+        (i.id, n) for i in DEF.indikator for n, plan in enumerate(clean.filling.rencana_aksi[i.id]) if plan.kegiatan
+    )
+    sheet, cell = clean.cells[("rencana", ind, n, "kegiatan")].split("!")
+    edited = tmp_path / "tebal.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(edited, "w", zipfile.ZIP_DEFLATED) as out:
+        sst = src.read("xl/sharedStrings.xml").decode()
+        index = len(re.findall("<si>", sst))
+        part = next(
+            i.filename
+            for i in src.infolist()
+            if i.filename.startswith("xl/worksheets/") and f'<c r="{cell}"'.encode() in src.read(i)
+        )
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/sharedStrings.xml":
+                rich = "<si><r><rPr><b/></rPr><t>Rapat </t></r><r><t>koordinasi</t></r></si>"
+                data = sst.replace("</sst>", rich + "</sst>").encode()
+            elif info.filename == part:
+                data = re.sub(rf'(<c r="{cell}"[^>]*t="s"[^>]*><v>)\d+(</v>)'.encode(), rb"\g<1>%d\2" % index, data)
+            out.writestr(info, data)
+    assert sheet == "Rencana Aksi"
+    assert reader.read(edited).filling.rencana_aksi[ind][n].kegiatan == "Rapat koordinasi"
