@@ -412,7 +412,7 @@ def _small_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
             continue
         elif t == b"s":
             k = int(v)
-            if k >= known:
+            if not 0 <= k < known:  # the general path says what an index outside the table is
                 return False
             kinds[i], texts[i] = STR, shared.texts[k]
         elif t == b"b":
@@ -463,7 +463,8 @@ def _slow_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> None:
             text = v.text if v is not None else None
             kind, num, txt = BLANK, 0.0, None
             if t == "s" and text is not None:
-                kind, txt = STR, shared.texts[int(text)] if int(text) < len(shared) else ""
+                k = int(text)  # outside the table: no text it could show, so an error the checks report
+                kind, txt = (STR, shared.texts[k]) if 0 <= k < len(shared) else (ERR, "#REF!")
             elif t == "inlineStr":
                 kind, txt = STR, "".join(x.text or "" for x in el.iter(ns + "t"))
             elif t in ("str", "e"):

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 import zipfile
+from pathlib import Path
 from xml.etree.ElementTree import fromstring
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from workbooks import DEF, filled
@@ -79,3 +81,27 @@ def test_rich_text_typed_last_is_read(tmp_path):
             out.writestr(info, data)
     assert sheet == "Rencana Aksi"
     assert reader.read(edited).filling.rencana_aksi[ind][n].kegiatan == "Rapat koordinasi"
+
+
+def _rewrite_cell(path: Path, out: Path, cell: str, xml: bytes) -> None:
+    """Copy a workbook with one cell of its sheets written as `xml` (the cell's `<c …>…</c>`)."""
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                data = re.sub(rf'<c r="{cell}"[^>]*?(?:/>|>.*?</c>)'.encode(), xml, data, count=1)
+            dst.writestr(info, data)
+
+
+@pytest.mark.parametrize("index", ["-1", "99999"])
+def test_an_index_outside_the_table_is_reported_at_its_cell(tmp_path, index):
+    """Only a damaged or forged file has one; its cell is an error the checks report, never the
+    table's last string or a blank."""
+    path = filled(tmp_path / "isi.xlsx")
+    line = next(b for b in DEF.budget if b.is_leaf)
+    sheet, cell = reader.read(path).cells[("pagu_awal", line.key, 0)].split("!")
+    broken = tmp_path / "rusak.xlsx"
+    _rewrite_cell(path, broken, cell, f'<c r="{cell}" t="s"><v>{index}</v></c>'.encode())
+    data = reader.read(broken)
+    assert line.key not in data.filling.pagu_awal
+    assert any(f.sheet == sheet and f.cell == cell and f.severity == "error" for f in data.findings)
