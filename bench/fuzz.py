@@ -3,7 +3,8 @@
 Each case takes one workbook of a small pool (satker and subbagian, different fillings),
 applies 1–3 mutations from `MUTATIONS` (sheets renamed, deleted or shuffled, rows inserted
 or deleted, merged ranges, broken or moved defined names, _Meta and custom properties
-edited, values of every type in input, formula and locked cells, raw XML cell types, zip
+edited, values of every type in input, formula and locked cells, raw XML cell types, rich
+text appended to the shared strings, zip
 members dropped or garbled, truncated files) and runs `reader.read` on it; every 20th case
 also annotates it as `lkjxl check --annotate` does, and every 50 cases `consolidate.collect`
 and `report_xlsx.write` run on the last 10 mutated files. Each case runs in a fork of a worker
@@ -797,6 +798,46 @@ def xml_cell(case: Case, data: bytes) -> bytes:
             case.wrote(place, f"<c {kind}>{body}", shows=shown, how="formula" if "<f>" in body else "raw xml")
             return rezip(parts)
     return data
+
+
+@mutation("zip")
+def rich_text(case: Case, data: bytes) -> bytes:
+    """An input typed with part of it in bold, as Excel saves it: a rich-text item appended to the
+    end of the shared-string table, the cell pointing at it."""
+    place = case.pick(list(case.base.fields.values()))
+    if place is None:
+        return data
+    parts = members(data)
+    part = sheet_part(parts, place[0])
+    ref = f"{get_column_letter(place[2])}{place[1]}"
+    text = clean(case.rng.choice(SAMPLE_TEXTS)) or "85"
+    cut = case.rng.randint(0, len(text))
+    runs = [piece for piece in (text[:cut], text[cut:]) if piece]
+    rich = (
+        "<si>"
+        + "".join(
+            f'<r>{"<rPr><b/></rPr>" if n else ""}<t xml:space="preserve">{escape(piece)}</t></r>'
+            for n, piece in enumerate(runs)
+        )
+        + "</si>"
+    )
+    names = [info.filename for info, _ in parts]
+    if part not in names or "xl/sharedStrings.xml" not in names:
+        return data
+    pattern = re.compile(rf'<c r="{ref}"(?P<attrs>[^>]*?)(?:/>|>.*?</c>)', re.DOTALL)
+    sst_at, sheet_at = names.index("xl/sharedStrings.xml"), names.index(part)
+    sst = parts[sst_at][1].decode("utf-8")
+    sheet = parts[sheet_at][1].decode("latin-1")
+    m = pattern.search(sheet)
+    if not m or "</sst>" not in sst:
+        return data
+    index = sst.count("<si>") + sst.count("<si/>")
+    style = re.search(r'\ss="\d+"', m["attrs"])
+    new = f'<c r="{ref}"{style[0] if style else ""} t="s"><v>{index}</v></c>'
+    parts[sst_at] = (parts[sst_at][0], sst.replace("</sst>", rich + "</sst>").encode("utf-8"))
+    parts[sheet_at] = (parts[sheet_at][0], (sheet[: m.start()] + new + sheet[m.end() :]).encode("latin-1"))
+    case.wrote(place, f"rich {text!r}", shows=text, how="raw xml")
+    return rezip(parts)
 
 
 @mutation("zip")
