@@ -826,7 +826,7 @@ def rich_text(case: Case, data: bytes) -> bytes:
         return data
     pattern = re.compile(rf'<c r="{ref}"(?P<attrs>[^>]*?)(?:/>|>.*?</c>)', re.DOTALL)
     sst_at, sheet_at = names.index("xl/sharedStrings.xml"), names.index(part)
-    sst = parts[sst_at][1].decode("utf-8")
+    sst = parts[sst_at][1].decode("utf-8", "surrogateescape")  # byte for byte, garbled or not
     sheet = parts[sheet_at][1].decode("latin-1")
     m = pattern.search(sheet)
     if not m or "</sst>" not in sst:
@@ -834,7 +834,7 @@ def rich_text(case: Case, data: bytes) -> bytes:
     index = sst.count("<si>") + sst.count("<si/>")
     style = re.search(r'\ss="\d+"', m["attrs"])
     new = f'<c r="{ref}"{style[0] if style else ""} t="s"><v>{index}</v></c>'
-    parts[sst_at] = (parts[sst_at][0], sst.replace("</sst>", rich + "</sst>").encode("utf-8"))
+    parts[sst_at] = (parts[sst_at][0], sst.replace("</sst>", rich + "</sst>").encode("utf-8", "surrogateescape"))
     parts[sheet_at] = (parts[sheet_at][0], (sheet[: m.start()] + new + sheet[m.end() :]).encode("latin-1"))
     case.wrote(place, f"rich {text!r}", shows=text, how="raw xml")
     return rezip(parts)
