@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from workbooks import DEF, filled
 
-from lkjxl import reader
+from lkjxl import reader, safety
 from lkjxl.recalc_read import SharedStrings
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -54,6 +54,28 @@ def test_every_item_is_read_as_it_shows(items):
     assert list(SharedStrings(sst.encode()).texts) == shown(sst)
 
 
+def _pointing(path: Path, out: Path, address: str, index: int | str, appended: str = "") -> None:
+    """Copy a workbook with the cell at `address` ('Sheet!A1') made a shared string at `index`
+    (its style kept), and `appended` added to the end of the shared-string table."""
+    sheet, cell = address.split("!")
+    part = safety.inspect(path).sheets[sheet]
+    written = re.compile(rf'<c r="{cell}"(?P<attrs>[^>]*?)(?:/>|>.*?</c>)'.encode(), re.DOTALL)
+
+    def pointed(m: re.Match) -> bytes:
+        style = re.search(rb'\ss="\d+"', m["attrs"])
+        return b'<c r="%s"%s t="s"><v>%s</v></c>' % (cell.encode(), style[0] if style else b"", str(index).encode())
+
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == part:
+                data, found = written.subn(pointed, data, count=1)
+                assert found == 1, address
+            elif info.filename == "xl/sharedStrings.xml":
+                data = data.replace(b"</sst>", appended.encode() + b"</sst>")
+            dst.writestr(info, data)
+
+
 def test_rich_text_typed_last_is_read(tmp_path):
     """An operator formats part of a kegiatan in bold: Excel appends a rich item to the table."""
     path = filled(tmp_path / "isi.xlsx")
@@ -61,36 +83,14 @@ def test_rich_text_typed_last_is_read(tmp_path):
     ind, n = next(
         (i.id, n) for i in DEF.indikator for n, plan in enumerate(clean.filling.rencana_aksi[i.id]) if plan.kegiatan
     )
-    sheet, cell = clean.cells[("rencana", ind, n, "kegiatan")].split("!")
+    address = clean.cells[("rencana", ind, n, "kegiatan")]
+    with zipfile.ZipFile(path) as z:
+        index = z.read("xl/sharedStrings.xml").count(b"<si>")
+    rich = "<si><r><rPr><b/></rPr><t>Rapat </t></r><r><t>koordinasi</t></r></si>"
     edited = tmp_path / "tebal.xlsx"
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(edited, "w", zipfile.ZIP_DEFLATED) as out:
-        sst = src.read("xl/sharedStrings.xml").decode()
-        index = len(re.findall("<si>", sst))
-        part = next(
-            i.filename
-            for i in src.infolist()
-            if i.filename.startswith("xl/worksheets/") and f'<c r="{cell}"'.encode() in src.read(i)
-        )
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename == "xl/sharedStrings.xml":
-                rich = "<si><r><rPr><b/></rPr><t>Rapat </t></r><r><t>koordinasi</t></r></si>"
-                data = sst.replace("</sst>", rich + "</sst>").encode()
-            elif info.filename == part:
-                data = re.sub(rf'(<c r="{cell}"[^>]*t="s"[^>]*><v>)\d+(</v>)'.encode(), rb"\g<1>%d\2" % index, data)
-            out.writestr(info, data)
-    assert sheet == "Rencana Aksi"
+    _pointing(path, edited, address, index, rich)
+    assert address.startswith("Rencana Aksi!")
     assert reader.read(edited).filling.rencana_aksi[ind][n].kegiatan == "Rapat koordinasi"
-
-
-def _rewrite_cell(path: Path, out: Path, cell: str, xml: bytes) -> None:
-    """Copy a workbook with one cell of its sheets written as `xml` (the cell's `<c …>…</c>`)."""
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename.startswith("xl/worksheets/"):
-                data = re.sub(rf'<c r="{cell}"[^>]*?(?:/>|>.*?</c>)'.encode(), xml, data, count=1)
-            dst.writestr(info, data)
 
 
 @pytest.mark.parametrize("index", ["-1", "99999"])
@@ -99,9 +99,10 @@ def test_an_index_outside_the_table_is_reported_at_its_cell(tmp_path, index):
     table's last string or a blank."""
     path = filled(tmp_path / "isi.xlsx")
     line = next(b for b in DEF.budget if b.is_leaf)
-    sheet, cell = reader.read(path).cells[("pagu_awal", line.key, 0)].split("!")
+    address = reader.read(path).cells[("pagu_awal", line.key, 0)]
+    sheet, cell = address.split("!")
     broken = tmp_path / "rusak.xlsx"
-    _rewrite_cell(path, broken, cell, f'<c r="{cell}" t="s"><v>{index}</v></c>'.encode())
+    _pointing(path, broken, address, index)
     data = reader.read(broken)
     assert line.key not in data.filling.pagu_awal
     assert any(f.sheet == sheet and f.cell == cell and f.severity == "error" for f in data.findings)
