@@ -775,41 +775,54 @@ RAW_CELLS = (  # cell type attribute, content, what Excel shows (UNKNOWN: Excel 
 )
 
 
-@mutation("zip")
-def xml_cell(case: Case, data: bytes) -> bytes:
-    """An input cell written as raw XML, with cell types and values no script writes."""
+def _input_cell(case: Case, data: bytes):
+    """(parts, sheet part, cell reference, place) of an input cell the case picks; None if none."""
     place = case.pick(list(case.base.fields.values()))
     if place is None:
-        return data
+        return None
     parts = members(data)
-    part = sheet_part(parts, place[0])
-    ref = f"{get_column_letter(place[2])}{place[1]}"
-    kind, body, shown = case.rng.choice(RAW_CELLS)
+    return parts, sheet_part(parts, place[0]), f"{get_column_letter(place[2])}{place[1]}", place
+
+
+def _write_cell(parts, part: str | None, ref: str, write: Callable[[str], str]) -> bool:
+    """Replace cell `ref` of sheet part `part` by `write(its style attribute)`, byte for byte
+    elsewhere (a garbled part stays as garbled); False when the cell is not there."""
     pattern = re.compile(rf'<c r="{ref}"(?P<attrs>[^>]*?)(?:/>|>.*?</c>)', re.DOTALL)
     for n, (info, xml) in enumerate(parts):
         if info.filename == part:
-            text = xml.decode("latin-1")  # byte for byte: a garbled part stays as garbled
+            text = xml.decode("latin-1")
             m = pattern.search(text)
             if not m:
-                return data
+                return False
             style = re.search(r'\ss="\d+"', m["attrs"])
-            new = f'<c r="{ref}"{style[0] if style else ""}{" " + kind if kind else ""}>{body}</c>'
+            new = write(style[0] if style else "")
             parts[n] = (info, (text[: m.start()] + new + text[m.end() :]).encode("latin-1"))
-            case.wrote(place, f"<c {kind}>{body}", shows=shown, how="formula" if "<f>" in body else "raw xml")
-            return rezip(parts)
-    return data
+            return True
+    return False
+
+
+@mutation("zip")
+def xml_cell(case: Case, data: bytes) -> bytes:
+    """An input cell written as raw XML, with cell types and values no script writes."""
+    picked = _input_cell(case, data)
+    if picked is None:
+        return data
+    parts, part, ref, place = picked
+    kind, body, shown = case.rng.choice(RAW_CELLS)
+    if not _write_cell(parts, part, ref, lambda style: f'<c r="{ref}"{style}{" " + kind if kind else ""}>{body}</c>'):
+        return data
+    case.wrote(place, f"<c {kind}>{body}", shows=shown, how="formula" if "<f>" in body else "raw xml")
+    return rezip(parts)
 
 
 @mutation("zip")
 def rich_text(case: Case, data: bytes) -> bytes:
     """An input typed with part of it in bold, as Excel saves it: a rich-text item appended to the
     end of the shared-string table, the cell pointing at it."""
-    place = case.pick(list(case.base.fields.values()))
-    if place is None:
+    picked = _input_cell(case, data)
+    if picked is None:
         return data
-    parts = members(data)
-    part = sheet_part(parts, place[0])
-    ref = f"{get_column_letter(place[2])}{place[1]}"
+    parts, part, ref, place = picked
     text = clean(case.rng.choice(SAMPLE_TEXTS)) or "85"
     cut = case.rng.randint(0, len(text))
     runs = [piece for piece in (text[:cut], text[cut:]) if piece]
@@ -822,20 +835,16 @@ def rich_text(case: Case, data: bytes) -> bytes:
         + "</si>"
     )
     names = [info.filename for info, _ in parts]
-    if part not in names or "xl/sharedStrings.xml" not in names:
+    if "xl/sharedStrings.xml" not in names:
         return data
-    pattern = re.compile(rf'<c r="{ref}"(?P<attrs>[^>]*?)(?:/>|>.*?</c>)', re.DOTALL)
-    sst_at, sheet_at = names.index("xl/sharedStrings.xml"), names.index(part)
+    sst_at = names.index("xl/sharedStrings.xml")
     sst = parts[sst_at][1].decode("utf-8", "surrogateescape")  # byte for byte, garbled or not
-    sheet = parts[sheet_at][1].decode("latin-1")
-    m = pattern.search(sheet)
-    if not m or "</sst>" not in sst:
+    if "</sst>" not in sst:
         return data
     index = sst.count("<si>") + sst.count("<si/>")
-    style = re.search(r'\ss="\d+"', m["attrs"])
-    new = f'<c r="{ref}"{style[0] if style else ""} t="s"><v>{index}</v></c>'
+    if not _write_cell(parts, part, ref, lambda style: f'<c r="{ref}"{style} t="s"><v>{index}</v></c>'):
+        return data
     parts[sst_at] = (parts[sst_at][0], sst.replace("</sst>", rich + "</sst>").encode("utf-8", "surrogateescape"))
-    parts[sheet_at] = (parts[sheet_at][0], (sheet[: m.start()] + new + sheet[m.end() :]).encode("latin-1"))
     case.wrote(place, f"rich {text!r}", shows=text, how="raw xml")
     return rezip(parts)
 
