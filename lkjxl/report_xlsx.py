@@ -603,12 +603,12 @@ class Report:
                 r += 1
 
     def temuan(self) -> None:
-        ws = self.sheet(S_TEM, FINDING_COLUMNS, [8, 30, 8, 20, 12, 8, 20, 60, 40])
-        for n, row in enumerate(
-            sorted(self.c.frames.temuan, key=lambda x: (x["berkas"], x["sheet"], x["sel"], x["kode"]))
-        ):
-            for c, key in enumerate(FINDING_COLUMNS):
-                self.put(ws, 4 + n, c, row[key] if key != "berkas" else row[key].rsplit("/", 1)[-1])
+        """Every finding of every input, as a bordered grid (a national set has tens of thousands)."""
+        self.sheet(S_TEM, FINDING_COLUMNS, [8, 30, 8, 20, 12, 8, 20, 60, 40])
+        rows = sorted(self.c.frames.temuan, key=lambda x: (x["berkas"], x["sheet"], x["sel"], x["kode"]))
+        rows = [{**row, "berkas": row["berkas"].rsplit("/", 1)[-1]} for row in rows]
+        styles = [self.xf["text"]] * len(FINDING_COLUMNS)
+        self.bodies[S_TEM] = sheetxml.Table(4, rows, FINDING_COLUMNS, styles, _cell, blanks=True)
 
     def sumber(self) -> None:
         heads = [
