@@ -92,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DEF",
         help="hanya terima templat dari definisi ini (bawaan: definisi yang tertanam di berkas)",
     )
+    k.add_argument("--workers", type=int, default=None, help="jumlah proses pembaca (bawaan: 2)")
     k.set_defaults(run=_cmd_check)
 
     r = sub.add_parser("read", help="baca buku kerja menjadi data (JSON)")
@@ -237,20 +238,24 @@ UNUSABLE = {"UNUSABLE_FILE", "NOT_LKJXL", "TEMPLATE_VERSION", "CONSOLIDATED_WORK
 def _cmd_check(args) -> int:
     from . import findings
     from .annotate import annotate
-    from .reader import read_many
+    from .reader import findings_many
 
     registry = _registry(args.definitions)
     everything, unusable = [], False
     for path in args.files:
         if not path.is_file():
             raise UsageError(f"berkas '{path}' tidak ditemukan")
-    read = read_many(args.files, registry, progress=lambda n, path: _progress(n, len(args.files), path.name))
-    for path, data in zip(args.files, read, strict=True):
-        everything.extend(data.findings)
-        unusable |= any(f.code in UNUSABLE for f in data.findings)
-        if args.annotate and data.findings and not any(f.code == "UNUSABLE_FILE" for f in data.findings):
+    if args.workers is not None and args.workers < 1:
+        raise UsageError("--workers paling sedikit 1")
+    read = findings_many(
+        args.files, registry, workers=args.workers, progress=lambda n, path: _progress(n, len(args.files), path.name)
+    )
+    for path, found in zip(args.files, read, strict=True):
+        everything.extend(found)
+        unusable |= any(f.code in UNUSABLE for f in found)
+        if args.annotate and found and not any(f.code == "UNUSABLE_FILE" for f in found):
             try:
-                annotate(path, data.findings, args.annotate / f"{path.stem}-temuan.xlsx")
+                annotate(path, found, args.annotate / f"{path.stem}-temuan.xlsx")
             except Exception as exc:  # noqa: BLE001 - a copy we cannot annotate never stops the check
                 print(
                     f"peringatan: salinan bertanda {path.name} tidak dapat dibuat ({exc.__class__.__name__}); "

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import os
 import zipfile
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
@@ -110,6 +113,32 @@ def read_many(
         with _collector_paused():
             out += _batch(paths[start : start + BATCH], start, registry, recompute, progress)
     return out
+
+
+def findings_many(
+    paths: list[Path], registry: Registry | None = None, *, workers: int | None = None, progress=None
+) -> list[list[findings.Finding]]:
+    """What `check` keeps of each workbook, its findings; `read_many` in `workers` processes
+    (default: up to 2, as a consolidation) when there are two batches or more, so a national
+    set uses both cores. Workers take a batch at a time, so a slow file or a busy core holds
+    up one batch, not half the set. The findings are the same for any number of workers;
+    `progress(n, path)` is called as each batch comes back."""
+    workers = workers or min(2, os.cpu_count() or 1)
+    batches = [paths[i : i + BATCH] for i in range(0, len(paths), BATCH)]
+    if workers <= 1 or len(batches) < 2:
+        return [data.findings for data in read_many(paths, registry, progress=progress)]
+    out: list[list[findings.Finding]] = []
+    with ProcessPoolExecutor(min(workers, len(batches))) as pool:
+        for batch, found in zip(batches, pool.map(_findings_of, batches, repeat(registry)), strict=True):
+            for path, each in zip(batch, found, strict=True):
+                out.append(each)
+                if progress:
+                    progress(len(out), Path(path))
+    return out
+
+
+def _findings_of(paths: list[Path], registry: Registry | None) -> list[list[findings.Finding]]:
+    return [data.findings for data in read_many(paths, registry)]
 
 
 def _batch(paths: list[Path], start: int, registry: Registry | None, recompute: bool, progress) -> list[WorkbookData]:

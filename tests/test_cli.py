@@ -62,6 +62,19 @@ def test_a_missing_file_is_a_usage_error(tmp_path, capsys):
     assert "tidak ditemukan" in capsys.readouterr().err
 
 
+def test_a_set_checked_in_worker_processes_prints_what_one_process_prints(books, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(reader, "BATCH", 1)  # three files, three batches: the workers' path
+    files = [books["clean"], books["junk"], books["broken"]]
+    outputs = []
+    for workers in (1, 2):
+        out = tmp_path / f"temuan-{workers}.json"
+        assert run("check", *files, "--workers", workers, "--json", out) == 2
+        outputs.append((capsys.readouterr().out, out.read_bytes()))
+    assert outputs[0] == outputs[1] and "NOT_INTEGER" in outputs[0][0]
+    assert run("check", books["clean"], "--workers", 0) == 2
+    assert "--workers" in capsys.readouterr().err
+
+
 def test_read_writes_the_data_model(books, tmp_path):
     out = tmp_path / "data.json"
     assert run("read", books["clean"], "--json", out) == 0

@@ -251,3 +251,25 @@ def test_reading_leaves_the_garbage_collector_as_it_found_it(wb, monkeypatch):
     with pytest.raises(RuntimeError):
         reader.read(wb)
     assert gc.isenabled()
+
+
+def test_a_set_checked_in_two_processes_gives_each_file_its_own_findings(tmp_path, monkeypatch):
+    """`check` reads a set in worker processes, a batch at a time; each file must get back
+    exactly the findings a read in this process gives it, in the order the files were given."""
+    monkeypatch.setattr(reader, "BATCH", 2)  # five files: three batches over two workers
+    files = [
+        edit(filled(tmp_path / "a.xlsx", seed=1), '| Realisasi | J7 | "85,5 %" |'),
+        filled(tmp_path / "b.xlsx", seed=2),
+        tmp_path / "rusak.xlsx",
+        edit(filled(tmp_path / "c.xlsx", seed=4), "| Anggaran | P9 | -5 |"),
+        edit(filled(tmp_path / "d.xlsx", seed=5), '| Anggaran | G8 | "satu juta" |'),
+    ]
+    files[2].write_bytes(b"PK\x03\x04 bukan zip")
+    registry = reader.Registry([DEF])
+    seen = []
+    parallel = reader.findings_many(files, registry, workers=2, progress=lambda n, path: seen.append((n, path)))
+    serial = [data.findings for data in reader.read_many(files, registry)]
+    assert parallel == serial
+    assert {f.code for f in parallel[2]} == {"UNUSABLE_FILE"}
+    assert any(f.cell == "J7" for f in parallel[0]) and any(f.cell == "G8" for f in parallel[4])
+    assert seen == [(n, path) for n, path in enumerate(files, start=1)]
