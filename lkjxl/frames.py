@@ -15,7 +15,7 @@ from pathlib import Path
 from .results import budget_results, indikator_results
 
 MAX_PERIODS = 12
-_MONTHS = [f"bulan_{m}" for m in range(1, 13)]
+MONTHS = tuple(f"bulan_{m}" for m in range(1, 13))
 
 IND_COLUMNS = [
     "satker",
@@ -164,7 +164,7 @@ def satker_frames(d, satker, fill, file: str, found=()) -> Frames:
                 "realisasi": b.realisasi,
                 "placeholder": b.placeholder,
                 "berkas": file,
-                **dict(zip(_MONTHS, [*months[:12], *[None] * (12 - len(months))], strict=True)),
+                **dict(zip(MONTHS, [*months[:12], *[None] * (12 - len(months))], strict=True)),
             }
         )
     rev_rows = [
