@@ -10,9 +10,9 @@ text as inline strings (always text, never a formula, whatever it starts with),
 control characters as `_xHHHH_`, formulas with their cached value. Numbers are
 written with `repr`, which round-trips every float and keeps every int exact.
 
-The copy keeps XlsxWriter's member order and timestamps, so equal inputs give equal
-bytes, and goes to a temporary file renamed into place, so a failed write never
-leaves a partial workbook under the real name.
+The copy (`zipout`) keeps XlsxWriter's member order and timestamps, so equal inputs
+give equal bytes, and goes to a temporary file renamed into place, so a failed write
+never leaves a partial workbook under the real name.
 """
 
 from __future__ import annotations
@@ -293,7 +293,7 @@ def _ends(part: bytes, body: Body | Table | Behind) -> tuple[bytes, bytes]:
 
 
 def _write_behind(dest, chunks: Iterable[bytes]) -> None:
-    """Compress and write in a second thread while the next rows are generated (zlib releases the GIL)."""
+    """Compress and write in a second thread while the next rows are generated (zlib-ng releases the GIL)."""
     pending: queue.Queue = queue.Queue(maxsize=4)
     failed: list[BaseException] = []
 
