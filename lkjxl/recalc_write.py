@@ -9,14 +9,13 @@ written to a temporary file in its folder and renamed into place.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from . import outfile
 from .recalc_parse import parse_cell
 from .recalc_read import BOOL, ERR, NUM, STR, UnreadableWorkbook, open_book
 
@@ -70,18 +69,12 @@ def write_cached(src: Path, dst: Path, sheets: dict[str, dict[tuple[int, int], t
     z, book, _ = open_book(src)
     parts = {s.part: sheets[s.name] for s in book.sheets if sheets.get(s.name)}
     dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
     try:
-        with z, os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as out:
+        with z, outfile.replacing(dst) as raw, zipfile.ZipFile(raw, "w") as out:
             for info in z.infolist():
                 data = z.read(info)
                 if info.filename in parts:
                     data = patch_sheet(data, parts[info.filename])
                 out.writestr(info, data)
-        os.replace(tmp, dst)
     except (zipfile.BadZipFile, OSError, zlib.error) as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise UnreadableWorkbook(f"gagal menulis {dst.name}: {exc}") from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -32,7 +32,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
-from . import zipout
+from . import outfile, zipout
 from .xlexpr import col_letter
 
 STRMAX = 32767  # Excel's longest cell text, in UTF-16 units; XlsxWriter truncates to it
@@ -321,10 +321,8 @@ def _write_behind(dest, chunks: Iterable[bytes]) -> None:
 
 def save(package: bytes, path: Path, bodies: dict[str, Body | Table | Behind]) -> None:
     """Copy an XlsxWriter package to `path` with the body rows of each named sheet part spliced in."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with zipfile.ZipFile(io.BytesIO(package)) as source, os.fdopen(fd, "wb") as raw:
+        with zipfile.ZipFile(io.BytesIO(package)) as source, outfile.replacing(Path(path)) as raw:
             out = zipout.Writer(raw)
             for info in source.infolist():
                 out.member(
@@ -334,10 +332,6 @@ def save(package: bytes, path: Path, bodies: dict[str, Body | Table | Behind]) -
                     _filler(source.read(info), bodies.get(info.filename)),
                 )
             out.close()
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     finally:
         for body in bodies.values():
             if isinstance(body, Behind):

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from . import __version__, defdump
+from . import __version__, defdump, outfile
 from .book import Book, Sheet
 from .layout import (
     AUTHORITIES,
@@ -144,9 +144,8 @@ def write(
 def save_bytes(data: bytes, path: Path) -> Path:
     """Write atomically: a temporary file renamed into place, never a half-written workbook."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    with outfile.replacing(path) as out:
+        out.write(data)
     return path
 
 
