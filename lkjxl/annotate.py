@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import outfile
 from .findings import ERROR, WARNING, Finding
 
 FILLS = {ERROR: "FFC7CE", WARNING: "FFEB9C", "info": "DDEBF7"}
@@ -73,7 +74,6 @@ def annotate(source: Path, found: list[Finding], target: Path) -> Path:
     ws.freeze_panes = "A2"
     wb.active = 0
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    wb.save(tmp)
-    tmp.replace(target)
+    with outfile.replacing(target) as out:
+        wb.save(out)
     return target

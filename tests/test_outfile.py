@@ -11,7 +11,7 @@ import pytest
 from test_sheetxml import EXACT, PART, column, package
 from workbooks import DEF, SATKER, filled
 
-from lkjxl import outfile, recalc, sheetxml, template
+from lkjxl import annotate, findings, outfile, recalc, sheetxml, template
 
 
 @pytest.fixture
@@ -31,7 +31,9 @@ def test_every_writer_creates_files_as_the_umask_says(tmp_path, umask_022):
     sheetxml.save(data, tmp_path / "konsolidasi.xlsx", {PART: column(EXACT)})
     code, _ = recalc.run_cli(filled(tmp_path / "isi.xlsx"), tmp_path / "hitung.xlsx")
     assert code in (0, 1)
-    for path in (made, tmp_path / "konsolidasi.xlsx", tmp_path / "hitung.xlsx"):
+    found = [findings.make("NOT_A_NUMBER", file="isi.xlsx", sheet="Realisasi", cell="J7", value="x", expected="")]
+    marked = annotate.annotate(tmp_path / "isi.xlsx", found, tmp_path / "tanda" / "isi-temuan.xlsx")
+    for path in (made, tmp_path / "konsolidasi.xlsx", tmp_path / "hitung.xlsx", marked):
         assert _mode(path) == umask_022, path.name
 
 
