@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from . import findings, rules
-from .model import Polarity, Rollup, ValueKind
+from .model import Polarity, Rollup, ValueKind, blank_revision
 
 
 def _at(data, at: tuple) -> tuple[str, str]:
@@ -128,7 +128,7 @@ def revisions_in_order(data) -> Iterator[findings.Finding]:
     revs = data.filling.revisions
     previous_date = None
     for n, rev in enumerate(revs, start=1):
-        if not any(rev.values()):
+        if blank_revision(rev):
             yield _make(
                 data,
                 "REVISION_ORDER",

@@ -18,7 +18,7 @@ from . import findings, normalize, xlsxread
 from .book import Book
 from .layout import MONTH_MARK
 from .locate import SheetMap, a1
-from .model import RencanaAksi
+from .model import RencanaAksi, blank_revision
 from .sheets_kinerja import rencana_rows
 
 if TYPE_CHECKING:
@@ -313,8 +313,9 @@ class Inputs:
                 ),
             }
             self.data.filling.revisions.append({k: v for k, v in info.items()})
-        while self.data.filling.revisions and not any(self.data.filling.revisions[-1].values()):
-            self.data.filling.revisions.pop()
+        revisions = self.data.filling.revisions  # up to the last row with anything typed in
+        while revisions and blank_revision(revisions[-1]):
+            revisions.pop()
 
     def _rencana(self) -> None:
         d, fill = self.data.definition, self.data.filling

@@ -303,6 +303,11 @@ class Definition:
         return next((u for u in self.units if u.code == code), None)
 
 
+def blank_revision(revision: dict) -> bool:
+    """A Revisi row with nothing typed in it. A pagu of 0 is typed in: not `not any(...)`."""
+    return all(v is None for v in revision.values())
+
+
 @dataclass
 class Filling:
     """Operator input for one satker workbook: what `fill` writes into a template.

@@ -194,6 +194,18 @@ def test_revision_dates_out_of_order(wb):
     assert data.filling.revisions[0]["tanggal"] == date(2024, 8, 5)
 
 
+@pytest.mark.parametrize("typed", ["0", "-0.0"])
+def test_a_revision_pagu_of_zero_is_read_not_dropped_as_blank(wb, typed):
+    """Revision 6's pagu typed as 0 (or -0, as some tools write it), the rest of its row
+    blank: it is a value, kept in the data and reported against the budget, not a blank row."""
+    assert len(reader.read(wb).filling.revisions) == 3  # this filling has revisions 1-3
+    data = reader.read(edit(wb, f"| Revisi | C12 | {typed} |"))
+    assert len(data.filling.revisions) == 6 and data.filling.revisions[5]["pagu"] == 0
+    assert ("REVISION_TIE", "Revisi", "C12") in codes_at(data)  # 0 ≠ the budget's pagu akhir
+    assert ("REVISION_ORDER", "Revisi", "B10") in codes_at(data)  # revisions 4 and 5 were skipped
+    assert ("REVISION_ORDER", "Revisi", "B12") not in codes_at(data)  # 6 itself is not blank
+
+
 def test_not_an_lkjxl_workbook(tmp_path):
     import xlsxwriter
 
