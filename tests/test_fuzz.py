@@ -224,6 +224,12 @@ def _revision_date_in_1900(tmp: Path) -> None:
     _read_right_or_reported(path, "Revisi", "B7", ("revisi", 1, "tanggal"), date(1900, 2, 21))
 
 
+def _revision_pagu_zero_alone(tmp: Path) -> None:
+    """Fuzz case 5653 of seed 3: a revision pagu of -0 (0 as Excel shows it), alone in its row."""
+    path = edit(filled(tmp / "a.xlsx"), "| Revisi | C12 | -0.0 |")
+    _read_right_or_reported(path, "Revisi", "C12", ("revisi", 6, "pagu"), 0)
+
+
 # Bugs the fuzzer found, each reduced to its smallest reproduction; all fixed, kept as regressions.
 REGRESSIONS: dict[str, Callable[[Path], None]] = {
     "date-compared-with-number": _date_in_exact_count,
@@ -248,6 +254,7 @@ REGRESSIONS: dict[str, Callable[[Path], None]] = {
     "total-name-places-a-column": _total_name_broken,
     "time-read-as-number": _time_in_money_cell,
     "excel-1900-leap-day": _revision_date_in_1900,
+    "revision-pagu-zero-dropped": _revision_pagu_zero_alone,
 }
 
 
