@@ -7,6 +7,8 @@ further processing, and it is written to a new file; the input is never touched.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from . import outfile
@@ -77,3 +79,23 @@ def annotate(source: Path, found: list[Finding], target: Path) -> Path:
     with outfile.replacing(target) as out:
         wb.save(out)
     return target
+
+
+def annotate_many(jobs: list[tuple[Path, list[Finding], Path]], workers: int | None = None) -> list[str | None]:
+    """`annotate` for each (source, findings, target), in `workers` processes (default: up to 2) when
+    there are several: a copy costs ≈0.6–0.9 s of openpyxl, twenty times the reading of its file.
+    Per job, None when the copy was written, else the name of the error that stopped it: a copy
+    that cannot be made never stops a check."""
+    workers = workers or min(2, os.cpu_count() or 1)
+    if workers <= 1 or len(jobs) < 2:
+        return [_annotated(job) for job in jobs]
+    with ProcessPoolExecutor(min(workers, len(jobs))) as pool:
+        return list(pool.map(_annotated, jobs))
+
+
+def _annotated(job: tuple[Path, list[Finding], Path]) -> str | None:
+    try:
+        annotate(*job)
+    except Exception as exc:  # noqa: BLE001 - reported by the caller as a warning
+        return exc.__class__.__name__
+    return None

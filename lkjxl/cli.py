@@ -92,7 +92,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DEF",
         help="hanya terima templat dari definisi ini (bawaan: definisi yang tertanam di berkas)",
     )
-    k.add_argument("--workers", type=int, default=None, help="jumlah proses pembaca (bawaan: 2)")
+    k.add_argument(
+        "--workers", type=int, default=None, help="jumlah proses pembaca dan pembuat salinan bertanda (bawaan: 2)"
+    )
     k.set_defaults(run=_cmd_check)
 
     r = sub.add_parser("read", help="baca buku kerja menjadi data (JSON)")
@@ -237,7 +239,7 @@ UNUSABLE = {"UNUSABLE_FILE", "NOT_LKJXL", "TEMPLATE_VERSION", "CONSOLIDATED_WORK
 
 def _cmd_check(args) -> int:
     from . import findings
-    from .annotate import annotate
+    from .annotate import annotate_many
     from .reader import findings_many
 
     registry = _registry(args.definitions)
@@ -250,18 +252,18 @@ def _cmd_check(args) -> int:
     read = findings_many(
         args.files, registry, workers=args.workers, progress=lambda n, path: _progress(n, len(args.files), path.name)
     )
+    jobs = []
     for path, found in zip(args.files, read, strict=True):
         everything.extend(found)
         unusable |= any(f.code in UNUSABLE for f in found)
         if args.annotate and found and not any(f.code == "UNUSABLE_FILE" for f in found):
-            try:
-                annotate(path, found, args.annotate / f"{path.stem}-temuan.xlsx")
-            except Exception as exc:  # noqa: BLE001 - a copy we cannot annotate never stops the check
-                print(
-                    f"peringatan: salinan bertanda {path.name} tidak dapat dibuat ({exc.__class__.__name__}); "
-                    "temuan tetap tercantum di bawah",
-                    file=sys.stderr,
-                )
+            jobs.append((path, found, args.annotate / f"{path.stem}-temuan.xlsx"))
+    for (path, *_), failed in zip(jobs, annotate_many(jobs, args.workers), strict=True):
+        if failed:  # a copy we cannot annotate never stops the check
+            print(
+                f"peringatan: salinan bertanda {path.name} tidak dapat dibuat ({failed}); temuan tetap tercantum di bawah",
+                file=sys.stderr,
+            )
     if sys.stderr.isatty():
         sys.stderr.write("\n")
     print(findings.table(everything) if everything else "Tidak ada temuan.")

@@ -75,6 +75,26 @@ def test_a_set_checked_in_worker_processes_prints_what_one_process_prints(books,
     assert "--workers" in capsys.readouterr().err
 
 
+def test_annotated_copies_made_in_worker_processes_are_those_one_process_makes(books, tmp_path, capsys):
+    other = edit(filled(tmp_path / "rusak-2.xlsx", seed=7), '| Realisasi | J7 | "delapan" |')
+    files = [books["broken"], books["clean"], other]
+    copies = {}
+    for workers in (1, 2):
+        assert run("check", *files, "--workers", workers, "--annotate", tmp_path / f"tanda-{workers}") == 1
+        copies[workers] = {
+            path.name: [row for row in openpyxl.load_workbook(path)["Temuan"].iter_rows(values_only=True)]
+            for path in sorted((tmp_path / f"tanda-{workers}").iterdir())
+        }
+    assert list(copies[1]) == ["rusak-2-temuan.xlsx", "rusak-temuan.xlsx"]  # the clean file gets none
+    assert copies[1] == copies[2]
+    capsys.readouterr()
+    blocked = tmp_path / "bukan-folder"
+    blocked.write_text("")
+    assert run("check", *files, "--annotate", blocked) == 1  # copies that cannot be made never stop a check
+    err = capsys.readouterr().err
+    assert "salinan bertanda rusak.xlsx tidak dapat dibuat" in err and "rusak-2.xlsx tidak dapat dibuat" in err
+
+
 def test_read_writes_the_data_model(books, tmp_path):
     out = tmp_path / "data.json"
     assert run("read", books["clean"], "--json", out) == 0
