@@ -1,4 +1,4 @@
-"""Every file lkjxl writes goes through `replacing`: a failed write never leaves a partial workbook."""
+"""Workbooks and the CLI's JSON files are written through `replacing`: a failed write never leaves a partial file."""
 
 from __future__ import annotations
 
