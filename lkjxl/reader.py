@@ -264,7 +264,9 @@ def _load(path: Path, data: WorkbookData) -> xlsxread.RawBook | None:
             findings.make(
                 "UNUSABLE_FILE",
                 file=data.file,
-                reason=f"berkas rusak ({exc.__class__.__name__})",
+                reason=f"berkas rusak: {exc}"  # its messages say which part, in Indonesian
+                if isinstance(exc, xlsxread.UnreadableWorkbook)
+                else f"berkas rusak ({exc.__class__.__name__})",
                 hint="simpan ulang dari Excel sebagai .xlsx",
             )
         )

@@ -230,6 +230,26 @@ def _revision_pagu_zero_alone(tmp: Path) -> None:
     _read_right_or_reported(path, "Revisi", "C12", ("revisi", 6, "pagu"), 0)
 
 
+def _pk_sheet_in_another_namespace(tmp: Path) -> None:
+    """Fuzz case 8282 of seed 4: 22 bytes cut from the PK sheet's namespace. Excel and openpyxl
+    show no cells in it; lkjxl read its values as if shown. A strict-OOXML namespace still reads."""
+    path = filled(tmp / "a.xlsx")
+    main = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    for namespace, right in ((b'xmlns="httporg/spreadsheetml/2006/main"', None), (None, "as-is")):
+        moved = tmp / f"{right}.xlsx"
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(moved, "w") as dst:
+            for info in src.infolist():
+                data = src.read(info)
+                if info.filename == "xl/worksheets/sheet2.xml":  # PK
+                    assert main in data
+                    data = data.replace(main, namespace or b'xmlns="http://purl.oclc.org/ooxml/spreadsheetml/main"')
+                dst.writestr(info, data)
+        if right is None:
+            _read_right_or_reported(moved, "PK", "D23", ("pk", "tanggal", 0), None)
+        else:
+            assert reader.read(moved).filling.pk == reader.read(path).filling.pk != {}
+
+
 # Bugs the fuzzer found, each reduced to its smallest reproduction; all fixed, kept as regressions.
 REGRESSIONS: dict[str, Callable[[Path], None]] = {
     "date-compared-with-number": _date_in_exact_count,
@@ -255,6 +275,7 @@ REGRESSIONS: dict[str, Callable[[Path], None]] = {
     "time-read-as-number": _time_in_money_cell,
     "excel-1900-leap-day": _revision_date_in_1900,
     "revision-pagu-zero-dropped": _revision_pagu_zero_alone,
+    "sheet-namespace-garbled": _pk_sheet_in_another_namespace,
 }
 
 
