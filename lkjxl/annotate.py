@@ -7,7 +7,6 @@ further processing, and it is written to a new file; the input is never touched.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -86,7 +85,9 @@ def annotate_many(jobs: list[tuple[Path, list[Finding], Path]], workers: int | N
     there are several: a copy costs ≈0.6–0.9 s of openpyxl, twenty times the reading of its file.
     Per job, None when the copy was written, else the name of the error that stopped it: a copy
     that cannot be made never stops a check."""
-    workers = workers or min(2, os.cpu_count() or 1)
+    from .reader import worker_count
+
+    workers = worker_count(workers)
     if workers <= 1 or len(jobs) < 2:
         return [_annotated(job) for job in jobs]
     with ProcessPoolExecutor(min(workers, len(jobs))) as pool:

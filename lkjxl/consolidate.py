@@ -9,7 +9,6 @@ reconciled against the rows written: amounts and value counts must match.
 from __future__ import annotations
 
 import csv
-import os
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -116,7 +115,7 @@ def _template_label(d) -> str:
 
 
 def read_all(paths: list[Path], workers: int | None = None, progress=None) -> list:
-    workers = workers or min(2, os.cpu_count() or 1)
+    workers = reader.worker_count(workers)
     if workers <= 1 or len(paths) < 8:
         results = []
         for n, p in enumerate(paths, start=1):

@@ -115,6 +115,12 @@ def read_many(
     return out
 
 
+def worker_count(workers: int | None) -> int:
+    """The processes `check` and `consolidate` spread a set over: `workers` when given, else up to
+    2 (the documented `--workers` default), one policy for reading and annotating alike."""
+    return workers or min(2, os.cpu_count() or 1)
+
+
 def findings_many(
     paths: list[Path], registry: Registry | None = None, *, workers: int | None = None, progress=None
 ) -> list[list[findings.Finding]]:
@@ -123,7 +129,7 @@ def findings_many(
     set uses both cores. Workers take a batch at a time, so a slow file or a busy core holds
     up one batch, not half the set. The findings are the same for any number of workers;
     `progress(n, path)` is called as each batch comes back."""
-    workers = workers or min(2, os.cpu_count() or 1)
+    workers = worker_count(workers)
     batches = [paths[i : i + BATCH] for i in range(0, len(paths), BATCH)]
     if workers <= 1 or len(batches) < 2:
         return [data.findings for data in read_many(paths, registry, progress=progress)]
