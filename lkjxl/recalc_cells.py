@@ -20,7 +20,19 @@ from xml.etree.ElementTree import iterparse
 import numpy as np
 
 from .recalc_parse import col_index, parse_cell
-from .recalc_read import BLANK, BOOL, ERR, NUM, STR, Formula, SharedStrings, Sheet, UnreadableWorkbook, text_of
+from .recalc_read import (
+    BLANK,
+    BOOL,
+    ERR,
+    NUM,
+    STR,
+    Formula,
+    SharedStrings,
+    Sheet,
+    UnreadableWorkbook,
+    check_namespace,
+    text_of,
+)
 
 SMALL_SHEET = 48 * 1024  # bytes; below this one regex pass beats numpy's per-call overhead
 
@@ -28,28 +40,11 @@ SMALL_SHEET = 48 * 1024  # bytes; below this one regex pass beats numpy's per-ca
 def parse_cells(sheet: Sheet, shared: SharedStrings) -> None:
     if not sheet.parsed:
         data = sheet.data or b""
-        _check_namespace(sheet.name, data)
+        check_namespace(data, b"worksheet", f"sheet {sheet.name} bukan lembar kerja Excel yang sah")
         small = len(data) < SMALL_SHEET
         if not (_small_sheet(sheet, data, shared) if small else _fast_sheet(sheet, data, shared)):
             _slow_sheet(sheet, data, shared)
         sheet.parsed = True
-
-
-# Excel reads a worksheet only in SpreadsheetML's namespace (transitional or strict); a root in
-# another one (a damaged file: `xmlns="httporg/spreadsheetml/..."`) shows no cells in Excel or
-# openpyxl, while both paths here match tags by name and would read its values as if shown.
-_ROOT = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?worksheet\b([^>]*)>")
-_MAIN = (b"http://schemas.openxmlformats.org/spreadsheetml/2006/main", b"http://purl.oclc.org/ooxml/spreadsheetml/main")
-
-
-def _check_namespace(name: str, data: bytes) -> None:
-    root = _ROOT.search(data, 0, 4096)
-    if root is None:
-        return  # not a worksheet root (a chartsheet, say): it holds no cells to read
-    prefix = b":" + root[1] if root[1] else b""
-    declared = re.search(rb"\sxmlns" + re.escape(prefix) + rb'\s*=\s*["\']([^"\']*)', root[2])
-    if declared is None or declared[1] not in _MAIN:
-        raise UnreadableWorkbook(f"sheet {name} bukan lembar kerja Excel yang sah (namespace XML rusak)")
 
 
 # -- the fast path ------------------------------------------------------------------

@@ -33,6 +33,29 @@ _F = re.compile(rb"<f\b([^>]*?)(?:/>|>([^<]*)</f>)", re.S)
 _DECODED: dict[bytes, str] = {}  # shared-string and text bytes → str; the same labels recur across a set
 
 
+# Excel reads a part only in SpreadsheetML's namespace (transitional or strict). A root in another
+# one (a damaged file: `xmlns="httporg/spreadsheetml/..."`) shows no cells in Excel or openpyxl,
+# while the parsers here match tags by name and would read it as if shown.
+_MAIN = (b"http://schemas.openxmlformats.org/spreadsheetml/2006/main", b"http://purl.oclc.org/ooxml/spreadsheetml/main")
+_ROOTS = {
+    root: re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?" + root + rb"\b([^>]*)>")
+    for root in (b"worksheet", b"workbook", b"sst")
+}
+
+
+def check_namespace(data: bytes, root: bytes, what: str) -> None:
+    """Refuse a part whose `root` element (`worksheet`, `workbook`, `sst`) is outside SpreadsheetML's
+    namespace; `what` names the part for the message. A part without that root (a chartsheet,
+    say) is left to the reader."""
+    found = _ROOTS[root].search(data, 0, 4096)
+    if found is None:
+        return
+    prefix = b":" + found[1] if found[1] else b""
+    declared = re.search(rb"\sxmlns" + re.escape(prefix) + rb'\s*=\s*["\']([^"\']*)', found[2])
+    if declared is None or declared[1] not in _MAIN:
+        raise UnreadableWorkbook(f"{what} (namespace XML rusak)")
+
+
 class UnreadableWorkbook(Exception):
     """Not an .xlsx lkjxl can read (not a zip, no workbook part, a broken part)."""
 
@@ -173,6 +196,8 @@ def open_book(path: Path, inflated: dict[str, tuple[int, bytes]] | None = None) 
         shared = z.read("xl/sharedStrings.xml") if "xl/sharedStrings.xml" in z else b""
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, zlib.error) as exc:
         raise UnreadableWorkbook(f"bukan berkas .xlsx yang terbaca: {exc}") from exc
+    check_namespace(wb, b"workbook", "xl/workbook.xml bukan buku kerja Excel yang sah")
+    check_namespace(shared, b"sst", "xl/sharedStrings.xml bukan daftar teks Excel yang sah")
     sheets, names, signature, states, written = _workbook_parts(wb, rels)
     book = Book(
         Path(path),
