@@ -117,7 +117,7 @@ class Inputs:
                 kw["cell_is_percent_format"] = style.percent
         elif percent:
             kw["cell_is_percent_format"] = False
-        parsed = parse(raw, **kw) if kw else parse(raw)
+        parsed = _parsed(parse, raw, kw)
         if parsed.error or parsed.notes:
             self._report(parsed, raw, sheet, a1(*where) if where is not None else "")
         value = None if parsed.missing or parsed.error else parsed.value
@@ -368,6 +368,24 @@ class Inputs:
                 value = self.value("PK", rng.row1, rng.col1, parse, ("pk", key, 0))
                 if value is not None:
                     pk[key] = value
+
+
+_PARSED: dict[tuple, normalize.Parsed] = {}
+
+
+def _parsed(parse, raw, kw: dict) -> normalize.Parsed:
+    """`parse(raw, **kw)`, remembered: workbooks repeat their values (marks, grades, `-`, common
+    percentages), and a Parsed is immutable. The key holds the value's type (1.0, 1 and True are
+    equal keys otherwise); a float zero is never remembered, as -0.0 equals 0.0."""
+    if raw == 0 and type(raw) is float:
+        return parse(raw, **kw)
+    key = (parse, type(raw), raw, *kw.items())
+    found = _PARSED.get(key)
+    if found is None:
+        if len(_PARSED) > 4096:
+            _PARSED.clear()
+        found = _PARSED[key] = parse(raw, **kw)
+    return found
 
 
 def _parse_text(value) -> normalize.Parsed:

@@ -7,13 +7,19 @@ recomputed (`Views`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
+from itertools import repeat
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from . import findings
 from .book import Book
 from .inputs import show
 from .locate import SheetMap, a1
+from .recalc_read import NUM, STR
+from .recompute import Recomputed
 from .structure import structure_from_raw
 
 if TYPE_CHECKING:
@@ -27,7 +33,7 @@ class Views:
     typed text, and then `read()` costs a second evaluation, so it is made only when a message
     needs it."""
 
-    def __init__(self, book: Book, inputs: dict, as_typed: dict, excel: dict):
+    def __init__(self, book: Book, inputs: dict, as_typed: dict, excel: Recomputed):
         self.book, self.inputs, self.as_typed, self.excel = book, inputs, as_typed, excel
         self._read = None if as_typed else excel
 
@@ -46,7 +52,7 @@ def check(raw, expected: Expected, maps: dict[str, SheetMap], data: WorkbookData
         if smap is None or smap.raw is None:
             continue
         cells, shown = smap.raw.cells, smap.raw.name  # findings name the sheet as the file has it
-        for n in _suspects(name, smap, to_check, expected.places[name], views):
+        for n in _suspects(smap, expected.arrays[name], views):
             r, c, formula, value, owner = to_check[n]
             where = smap.where(r, c)
             if where is None:
@@ -88,30 +94,93 @@ def check(raw, expected: Expected, maps: dict[str, SheetMap], data: WorkbookData
         out.append(findings.make("FINGERPRINT", file=data.file, detail="lihat temuan rumus dan baris di atas"))
 
 
-def _suspects(name: str, smap: SheetMap, to_check: list, places, views: Views | None) -> list[int]:
+_NEVER = object()  # equal to no cell value
+_KINDS = {type(None): 0, float: 1, str: 2, int: 3, Decimal: 4, bool: 5}  # other types: -1
+NONE, FLOAT, TEXT = 0, 1, 2
+
+
+def _kinds(values) -> np.ndarray:
+    """Each value's type as a small code (`_KINDS`), compared as arrays."""
+    return np.fromiter(map(_KINDS.get, map(type, values), repeat(-1)), np.int8, len(values))
+
+
+@dataclass(frozen=True)
+class Checks:
+    """One sheet's checks (`Expected.checks`) as arrays, prepared once per template: most of a
+    workbook's ≈3,300 are settled by a few array comparisons, not a Python step each."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    keys: tuple[tuple[str, int, int], ...]  # of the formula checks
+    formula: np.ndarray  # positions of the formula checks
+    texts: np.ndarray  # their formula texts
+    constant: np.ndarray  # positions of the value checks
+    values: np.ndarray  # their template values
+    kinds: np.ndarray  # their types (`_kinds`)
+    as_float: np.ndarray  # a number's value as a float (as a file holds it), else never equal
+    blank: np.ndarray  # the template value is blank
+
+    @classmethod
+    def of(cls, name: str, checks: list[tuple[int, int, str | None, object, str]]) -> Checks:
+        formula = [n for n, t in enumerate(checks) if t[2] is not None]
+        constant = [n for n, t in enumerate(checks) if t[2] is None]
+        values = [checks[n][3] for n in constant]
+        return cls(
+            rows=np.array([t[0] for t in checks], np.int64),
+            cols=np.array([t[1] for t in checks], np.int64),
+            keys=tuple((name, checks[n][0], checks[n][1]) for n in formula),
+            formula=np.array(formula, np.int64),
+            texts=_objects([checks[n][2] for n in formula]),
+            constant=np.array(constant, np.int64),
+            values=_objects(values),
+            kinds=_kinds(values),
+            as_float=_objects([float(v) if type(v) in (int, Decimal) else _NEVER for v in values]),
+            blank=np.array([v in (None, "") for v in values], bool),
+        )
+
+
+def _objects(items: list) -> np.ndarray:
+    out = np.empty(len(items), object)
+    out[:] = items
+    return out
+
+
+def _suspects(smap: SheetMap, checks: Checks, views: Views | None) -> list[int]:
     """Which of a sheet's checks need the full comparison: all but the cells plainly intact — in
-    place, the template's formula as written (its cached value right), or the template's value.
-    Thousands per workbook, so those are settled from lists, without a RawCell each."""
-    rows, cols = places
-    file_rows, file_cols = smap.where_many(rows, cols)
-    at = smap.raw.cells.find(file_rows, file_cols)
-    in_place = ((file_rows == rows) & (file_cols == cols)).tolist()
-    excel = views.excel if views is not None else None
-    suspects = []
-    for n, ((r, c, formula, value, _), got, text, still) in enumerate(
-        zip(to_check, smap.raw.cells.values_at(at), smap.raw.cells.formulas_at(at), in_place, strict=True)
-    ):
-        if formula is None:
-            if type(got) is type(value) and got == value:
-                continue  # the template's value
-            if type(got) is float and type(value) in (int, Decimal) and got == float(value):
-                continue  # the same number: a file holds numbers as floats
-            if got in (None, "") and value in (None, ""):
-                continue
-        elif still and text == formula and (excel is None or got is None or _same(got, excel.get((name, r, c)))):
-            continue
-        suspects.append(n)
-    return suspects
+    place, the template's formula as written (its cached value right), or the template's value."""
+    file_rows, file_cols = smap.where_many(checks.rows, checks.cols)
+    cells = smap.raw.cells
+    at = cells.find(file_rows, file_cols)
+    got = cells.values_at(at)
+    # Values: the template's, the same number (a file holds numbers as floats), or both blank.
+    value = got[checks.constant]
+    kind = _kinds(value)
+    intact = (value == checks.values) & (kind == checks.kinds) & (kind >= 0)
+    intact |= (kind == FLOAT) & (value == checks.as_float)
+    intact |= checks.blank & ((kind == NONE) | (value == ""))
+    # Formulas: in place, as the template wrote them, and a cached value as recomputed (or none).
+    f = checks.formula
+    texts = _objects(cells.formulas_at(at[f]))
+    kept = (texts == checks.texts) & (file_rows[f] == checks.rows[f]) & (file_cols[f] == checks.cols[f])
+    if views is not None:
+        kept &= _cached_right(got[f], views.excel, checks.keys)
+    return sorted(checks.constant[~intact].tolist() + f[~kept].tolist())
+
+
+def _cached_right(cached: np.ndarray, excel: Recomputed, keys: tuple) -> np.ndarray:
+    """Whether each cached value is none, or as recomputed: the same number (within `_same`'s
+    tolerance) or the same text. Other kinds (booleans, errors) go to the full comparison."""
+    kind = _kinds(cached)
+    right = kind == NONE
+    n = excel.model.positions(keys)
+    want_kind, want_num, want_txt = excel.kind[n], excel.num[n], excel.txt[n]
+    found = n >= 0
+    number = found & (kind == FLOAT) & (want_kind == NUM)
+    got = np.where(number, cached, 0.0).astype(float)
+    with np.errstate(invalid="ignore"):
+        right |= number & ((got == want_num) | (np.abs(got - want_num) <= 1e-9 * np.maximum(1.0, np.abs(want_num))))
+    right |= found & (kind == TEXT) & (want_kind == STR) & (cached == want_txt)
+    return right
 
 
 def _inserted_rows(smap: SheetMap, data: WorkbookData) -> None:

@@ -23,8 +23,6 @@ from itertools import repeat
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
-import numpy as np
-
 from . import checks, definition, findings, integrity, template, xlsxread
 from .book import Book
 from .inputs import Addresses, Inputs
@@ -357,7 +355,7 @@ class Expected:
     book: Book
     formulas: dict[tuple[str, int, int], str]
     checks: dict[str, list[tuple[int, int, str | None, object, str]]]  # (row, col, formula, value, owner unit)
-    places: dict[str, tuple[np.ndarray, np.ndarray]]  # the rows and columns of `checks`, as arrays
+    arrays: dict[str, integrity.Checks]  # the same, as arrays: most are settled at once
 
 
 @lru_cache(maxsize=64)
@@ -388,11 +386,7 @@ def _expected(d: Definition, unit: Unit | None) -> Expected:
                 sheet.name in TABLES and r >= FIRST_ROW and cell.value not in (None, "") and not _has_token(cell.value)
             ):
                 rows.append((r, c, None, cell.value, ""))
-    places = {
-        name: (np.array([t[0] for t in rows], np.int64), np.array([t[1] for t in rows], np.int64))
-        for name, rows in checks.items()
-    }
-    return Expected(book, formulas, checks, places)
+    return Expected(book, formulas, checks, {name: integrity.Checks.of(name, rows) for name, rows in checks.items()})
 
 
 def _row_owners(d: Definition, book: Book) -> dict[tuple[str, int], str]:

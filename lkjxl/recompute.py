@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -47,9 +48,11 @@ class TemplateModel:
         keys = [(plan.sheets[s], r, c) for s, r, c in zip(plan.slot_sheet, plan.slot_row, plan.slot_col, strict=True)]
         self.slot = {key: n for n, key in enumerate(keys) if n >= SPECIAL}
         self.formulas = [keys[n] for n in plan.formula_slots.tolist()]
+        self.index = {key: n for n, key in enumerate(self.formulas)}  # formula cell → its column in results
         self._tables: dict[object, np.ndarray] = {}
+        self._positions: dict[tuple, np.ndarray] = {}
 
-    def evaluate(self, views: list[tuple[list, dict[Key, object]]]) -> list[dict[Key, object]]:
+    def evaluate(self, views: list[tuple[list, dict[Key, object]]]) -> list[Recomputed]:
         """Every formula cell's value for each view: the input cells settled from a table's arrays
         (`Inputs.settled`: blank, or an amount ≥ 0), and the others (input cell → value, as Excel
         computes with it)."""
@@ -72,11 +75,15 @@ class TemplateModel:
                 store.kind[b, at], store.num[b, at], store.txt[b, at] = kinds, nums, txts
         run(self.plan, store)
         f = self.plan.formula_slots
-        kinds, nums, txts = store.kind[:, f].tolist(), store.num[:, f].tolist(), store.txt[:, f].tolist()
-        return [
-            {key: python_value(k, x, t) for key, k, x, t in zip(self.formulas, kinds[b], nums[b], txts[b], strict=True)}
-            for b in range(w)
-        ]
+        kinds, nums, txts = store.kind[:, f], store.num[:, f], store.txt[:, f]
+        return [Recomputed(self, kinds[b], nums[b], txts[b]) for b in range(w)]
+
+    def positions(self, keys: tuple[Key, ...]) -> np.ndarray:
+        """The column of each formula cell `keys` in the results, -1 for a cell the model lacks."""
+        found = self._positions.get(keys)
+        if found is None:
+            found = self._positions[keys] = np.array([self.index.get(key, -1) for key in keys], np.int64)
+        return found
 
     def _slots(self, table) -> np.ndarray:
         """The slot of each cell of an input table, -1 for a cell no formula reads."""
@@ -84,6 +91,28 @@ class TemplateModel:
         if found is None:
             found = self._tables[table] = np.array([self.slot.get(key, -1) for key in table.keys], np.int64)
         return found
+
+
+class Recomputed(Mapping):
+    """One workbook's formula values as Excel computes them, kept as the batch's arrays: the
+    integrity check compares ≈1,500 cached values with them at once, and a Python value is made
+    only for a cell asked for (a message, a second view)."""
+
+    def __init__(self, model: TemplateModel, kind: np.ndarray, num: np.ndarray, txt: np.ndarray):
+        self.model, self.kind, self.num, self.txt = model, kind, num, txt
+
+    def __getitem__(self, key: Key):
+        n = self.model.index[key]
+        return python_value(int(self.kind[n]), float(self.num[n]), self.txt[n])
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self.model.formulas)
+
+    def __len__(self) -> int:
+        return len(self.model.formulas)
+
+    def __reduce__(self):
+        return dict, (dict(self.items()),)  # a plain dict between processes, not the model behind it
 
 
 _BLANK, _NUMBERS = (BLANK, 0.0, None), {int, float}

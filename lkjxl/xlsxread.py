@@ -18,7 +18,7 @@ from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -64,16 +64,25 @@ class RawCell:
 class Cells(Mapping):
     """A sheet's cells by 0-based (row, col), each RawCell made when first asked for.
 
-    Most of a satker workbook's ≈8,500 cells are read through the arrays (`Plain`) or never
-    looked at; making one object per cell up front cost more than reading them.
+    Most of a satker workbook's ≈8,500 cells are read through the arrays (`Plain`, `find`) or
+    never looked at; making one object per cell up front cost more than reading them, and the
+    index of positions is made only for a sheet whose cells are asked for one by one.
     """
 
-    def __init__(self, keys: list[int], values: list, styles: list[int], errors: list[bool], formulas: dict[int, str]):
-        self._at = dict(zip(keys, range(len(keys)), strict=True))  # row * 16384 + col → position in the lists
-        self._values, self._styles, self._errors, self._formulas = values, styles, errors, formulas
+    def __init__(
+        self, keys: np.ndarray, values: np.ndarray, styles: list[int], errors: list[bool], formulas: dict[int, str]
+    ):
+        self._key_array, self._value_array = keys, values  # row * 16384 + col, ascending; values as objects
+        self._keys, self._values = keys.tolist(), values.tolist()
+        self._styles, self._errors, self._formulas = styles, errors, formulas
         self._made: dict[int, RawCell] = {}
-        self._keys = keys  # ascending (the scanner sorts cells)
         self._rows: dict[tuple[int, int], list] = {}
+        self._unique = keys.size < 2 or bool(np.all(keys[1:] > keys[:-1]))  # else a position written twice
+
+    @cached_property
+    def _at(self) -> dict[int, int]:
+        """row * 16384 + col → position in the lists; of a position written twice, the last (as Excel)."""
+        return dict(zip(self._keys, range(len(self._keys)), strict=True))
 
     def _cell(self, i: int) -> RawCell:
         cell = self._made.get(i)
@@ -103,16 +112,27 @@ class Cells(Mapping):
     def items(self):
         return ((divmod(key, 16384), self._cell(i)) for key, i in self._at.items())
 
-    def find(self, rows: np.ndarray, cols: np.ndarray) -> list[int]:
+    def find(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Positions of the cells at (rows, cols), -1 where the file has none (or a row is -1)."""
-        keys = np.where((rows >= 0) & (cols >= 0) & (cols < 16384), rows * 16384 + cols, -1)
-        return list(map(self._at.get, keys.tolist(), repeat(-1)))
+        want = np.where((rows >= 0) & (cols >= 0) & (cols < 16384), rows * 16384 + cols, -1)
+        keys = self._key_array
+        if not self._unique:
+            return np.fromiter(map(self._at.get, want.tolist(), repeat(-1)), np.int64, want.size)
+        if not keys.size:
+            return np.full(want.size, -1)
+        at = np.minimum(np.searchsorted(keys, want), keys.size - 1)
+        return np.where(keys[at] == want, at, -1)
 
-    def values_at(self, positions: list[int]) -> list:
-        return [self._values[i] if i >= 0 else None for i in positions]
+    def values_at(self, positions: np.ndarray) -> np.ndarray:
+        """The values at `positions` (from `find`) as an object array, None at -1."""
+        if not self._value_array.size:
+            return np.full(positions.size, None, object)
+        out = self._value_array[positions]
+        out[positions < 0] = None
+        return out
 
-    def formulas_at(self, positions: list[int]) -> list[str | None]:
-        return list(map(self._formulas.get, positions))
+    def formulas_at(self, positions: np.ndarray) -> list[str | None]:
+        return list(map(self._formulas.get, positions.tolist()))
 
     def column(self, col: int, first: int, last: int) -> list[tuple[int, object]]:
         """(row, value) of the cells in `col` from row `first` to `last`."""
@@ -134,7 +154,7 @@ class Cells(Mapping):
 class RawSheet:
     name: str
     state: str = "visible"
-    cells: Cells = field(default_factory=lambda: Cells([], [], [], [], {}))
+    cells: Cells = field(default_factory=lambda: Cells(np.zeros(0, np.int64), np.empty(0, object), [], [], {}))
     protected: bool = False
     merged: list[str] = field(default_factory=list)
     layout: bytes = b""  # formula positions and texts, unlocked cells: equal layouts, equal structure
@@ -253,9 +273,7 @@ def _raw_sheet(part: rr.Sheet, shared: rr.SharedStrings, state: str, locked: np.
     kept = np.flatnonzero(keep)
     position = np.cumsum(keep) - 1  # a cell's place among the kept ones
     formulas = dict(zip(position[part.formula_cells].tolist(), _formula_texts(part), strict=True))
-    sheet.cells = Cells(
-        keys[kept].tolist(), values[kept].tolist(), part.style[kept].tolist(), (kind[kept] == rr.ERR).tolist(), formulas
-    )
+    sheet.cells = Cells(keys[kept], values[kept], part.style[kept].tolist(), (kind[kept] == rr.ERR).tolist(), formulas)
     odd = dates[np.minimum(part.style, dates.size - 1)]
     odd[part.formula_cells] = True
     odd[part.dated] = True
