@@ -248,6 +248,25 @@ def test_a_part_outside_spreadsheetmls_namespace_is_refused_by_name(tmp_path, pa
         recalc.recalc_values(bad)
 
 
+@pytest.mark.parametrize("unit", [None, "KUL"])
+def test_the_template_model_computes_what_recalculating_the_file_computes(tmp_path, unit):
+    """The reader recomputes every formula with a model built from the definition, no file
+    written; the engine recalculating the returned file from its own formulas is a second route
+    to every one of those values. Text typed into number cells is computed as Excel does."""
+    from test_recalc_oracle import same
+
+    from lkjxl import recalc
+    from lkjxl.locate import a1
+
+    path = filled(tmp_path / "a.xlsx", unit=unit)
+    edit(path, '| sheet | cell | value |\n| Realisasi | J7 | "85,5%" |\n| Anggaran | O8 | "Rp. 1.234.567,-" |')
+    data = reader.read(path)
+    assert data.usable and len(data.recomputed) > 300
+    file = recalc.recalc_values(path).values
+    for (sheet, row, col), value in data.recomputed.items():
+        assert same(value, file[(sheet, a1(row, col))]), (sheet, a1(row, col), value)
+
+
 def test_inserted_row_values_are_reported_not_lost(wb):
     import openpyxl
 
