@@ -82,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     i.set_defaults(run=_cmd_definition_import)
 
     k = sub.add_parser("check", help="periksa buku kerja yang sudah diisi")
-    k.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    k.add_argument("files", type=Path, nargs="+", metavar="FILE", help="berkas .xlsx, atau folder berisi berkas .xlsx")
     k.add_argument("--json", type=Path, metavar="OUT", help="tulis temuan sebagai JSON")
     k.add_argument("--annotate", type=Path, metavar="DIR", help="tulis salinan bertanda temuan ke folder ini")
     k.add_argument(
@@ -240,20 +240,24 @@ UNUSABLE = {"UNUSABLE_FILE", "NOT_LKJXL", "TEMPLATE_VERSION", "CONSOLIDATED_WORK
 def _cmd_check(args) -> int:
     from . import findings
     from .annotate import annotate_many
+    from .consolidate import expand
     from .reader import findings_many
 
     registry = _registry(args.definitions)
     everything, unusable = [], False
-    for path in args.files:
+    files = expand(args.files)  # a folder: every .xlsx in it, as consolidate takes them
+    for path in files:
         if not path.is_file():
             raise UsageError(f"berkas '{path}' tidak ditemukan")
+    if not files:
+        raise UsageError("tidak ada berkas .xlsx di folder yang diberikan")
     if args.workers is not None and args.workers < 1:
         raise UsageError("--workers paling sedikit 1")
     read = findings_many(
-        args.files, registry, workers=args.workers, progress=lambda n, path: _progress(n, len(args.files), path.name)
+        files, registry, workers=args.workers, progress=lambda n, path: _progress(n, len(files), path.name)
     )
     jobs = []
-    for path, found in zip(args.files, read, strict=True):
+    for path, found in zip(files, read, strict=True):
         everything.extend(found)
         unusable |= any(f.code in UNUSABLE for f in found)
         if args.annotate and found and not any(f.code == "UNUSABLE_FILE" for f in found):
@@ -268,7 +272,7 @@ def _cmd_check(args) -> int:
         sys.stderr.write("\n")
     print(findings.table(everything) if everything else "Tidak ada temuan.")
     counts = {s: sum(f.severity == s for f in everything) for s in ("error", "warning", "info")}
-    print(f"\n{len(args.files)} berkas: {counts['error']} galat, {counts['warning']} peringatan, {counts['info']} info")
+    print(f"\n{len(files)} berkas: {counts['error']} galat, {counts['warning']} peringatan, {counts['info']} info")
     if args.json:
         from .template import save_bytes
 

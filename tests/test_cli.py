@@ -62,6 +62,23 @@ def test_a_missing_file_is_a_usage_error(tmp_path, capsys):
     assert "tidak ditemukan" in capsys.readouterr().err
 
 
+def test_a_folder_is_checked_as_its_xlsx_files(books, tmp_path, capsys):
+    """A planner points check at the folder the city files were saved to, as consolidate takes it."""
+    folder = books["clean"].parent
+    (folder / "~$bersih.xlsx").write_bytes(b"kunci Excel")  # Excel's lock file is not a workbook
+    try:
+        by_folder = run("check", folder, "--json", tmp_path / "folder.json")
+        by_files = run("check", *sorted(folder.glob("[!~]*.xlsx")), "--json", tmp_path / "files.json")
+    finally:
+        (folder / "~$bersih.xlsx").unlink()
+    assert by_folder == by_files == 2
+    assert (tmp_path / "folder.json").read_bytes() == (tmp_path / "files.json").read_bytes()
+    assert "3 berkas" in capsys.readouterr().out
+    (tmp_path / "kosong").mkdir()
+    assert run("check", tmp_path / "kosong") == 2
+    assert "tidak ada berkas .xlsx" in capsys.readouterr().err
+
+
 def test_a_set_checked_in_worker_processes_prints_what_one_process_prints(books, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(reader, "BATCH", 1)  # three files, three batches: the workers' path
     files = [books["clean"], books["junk"], books["broken"]]
