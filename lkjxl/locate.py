@@ -76,7 +76,13 @@ def a1(row: int, col: int) -> str:
 def _name_column(raw: RawBook, name: str, sheet: str) -> tuple[int, int, int] | None:
     """(col, first row, last row) of a defined name on `sheet`, or None if absent or broken."""
     ref = raw.names.get(name)
-    if not ref or "#REF" in ref or "!" not in ref:
+    return _column_of(ref, sheet) if ref else None
+
+
+@lru_cache(maxsize=4096)
+def _column_of(ref: str, sheet: str) -> tuple[int, int, int] | None:
+    """A name's reference text read as a column range on `sheet` (a set repeats its names' texts)."""
+    if "#REF" in ref or "!" not in ref:
         return None
     where, _, cells = ref.rpartition("!")
     if where.strip("'").replace("''", "'") != sheet:
