@@ -223,8 +223,8 @@ def field_value(fill, fld: tuple):
     """The value the reader put in the Filling for one (kind, key, part) of `WorkbookData.cells`."""
     kind, key, part = fld[0], fld[1], fld[2]
     if kind in ("realisasi", "pagu_revisi", "realisasi_bulan"):
-        values = getattr(fill, kind).get(key)
-        return values[part - 1] if values else None
+        values = getattr(fill, kind).get(key) or []
+        return values[part - 1] if part <= len(values) else None  # a definition with fewer slots
     if kind == "pagu_awal":
         return fill.pagu_awal.get(key)
     if kind == "revisi":
@@ -559,6 +559,8 @@ def retarget_name(case: Case, wb) -> None:
     try:
         c0, r0, c1, r1 = range_boundaries(ref.replace("$", ""))
     except (ValueError, TypeError):
+        return
+    if None in (c0, r0, c1, r1):  # a whole-row or whole-column range (an earlier mutation's)
         return
     dc, dr = case.rng.choice(((1, 0), (-1, 0), (2, 0), (0, 1), (0, -1)))
     if min(c0 + dc, r0 + dr) < 1:

@@ -234,7 +234,7 @@ def _registry(paths):
     return Registry([_load_definition(p) for p in paths]) if paths else None
 
 
-UNUSABLE = {"UNUSABLE_FILE", "NOT_LKJXL", "TEMPLATE_VERSION", "CONSOLIDATED_WORKBOOK"}
+UNUSABLE = {"UNUSABLE_FILE", "NOT_LKJXL", "DEFINITION_CHANGED", "TEMPLATE_VERSION", "CONSOLIDATED_WORKBOOK"}
 
 
 def _cmd_check(args) -> int:

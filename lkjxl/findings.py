@@ -39,6 +39,14 @@ CATALOGUE: dict[str, FindingType] = {
             "isi templat yang dibuat oleh lkjxl; jangan menyalin isi ke berkas baru",
         ),
         _t(
+            "DEFINITION_CHANGED",
+            ERROR,
+            "Definisi templat diubah",
+            "definisi templat yang tertanam di sheet _Meta berbeda dari saat templat dibuat (sidik SHA-256 "
+            "tidak cocok), jadi sasaran, target dan aturan capaiannya tidak dapat dipercaya; berkas tidak dibaca",
+            "isi ulang templat asli dari lkjxl, atau periksa dengan --definitions BERKAS_DEFINISI.yaml",
+        ),
+        _t(
             "META_MISMATCH",
             WARNING,
             "Metadata tidak konsisten",

@@ -331,8 +331,16 @@ def _definition(raw: xlsxread.RawBook, data: WorkbookData, registry: Registry | 
             )
             return None
         return known
+    text = "".join(parts)
+    key = "lkjxl_definition_sha256"  # in _Meta and as a document property: emptying one is not enough
+    stated = {v.strip().lower() for v in (data.meta.get(key, ""), raw.properties.get(key, ""))} - {""}
+    if stated and hashlib.sha256(text.encode("utf-8")).hexdigest() not in stated:
+        # The workbook is read by this definition: an edited one changes targets, polarity or
+        # the capaian rules with nothing on the sheets to show it.
+        data.findings.append(findings.make("DEFINITION_CHANGED", file=data.file))
+        return None
     try:
-        return _parse_embedded("".join(parts))
+        return _parse_embedded(text)
     except definition.DefinitionError:
         data.findings.append(findings.make("NOT_LKJXL", file=data.file))
         return None

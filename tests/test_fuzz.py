@@ -136,17 +136,32 @@ def _template_formula_moved_off_the_sheet(tmp: Path) -> None:
     _read_raises_nothing(Path(__file__).parent / "files" / "fuzz" / "formula-moved-off-sheet.xlsx")
 
 
+def _without_definition_hash(path: Path, out: Path) -> Path:
+    """The workbook with its definition's SHA-256 emptied wherever it is (document property and
+    _Meta), so the reader parses the embedded definition as it would in a file without one."""
+    stated = reader.read(path).meta["lkjxl_definition_sha256"].encode()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info).replace(stated, b""))
+    return out
+
+
 def _definition_with_a_number_like_key(tmp: Path) -> None:
     """Fuzz case 1978 of seed 2, kept as found: text inserted into the embedded definition made a
-    scalar PyYAML takes for a number and cannot convert. Not a definition: NOT_LKJXL, never raised."""
-    data = reader.read(Path(__file__).parent / "files" / "fuzz" / "definition-number-key.xlsx")
+    scalar PyYAML takes for a number and cannot convert. Not a definition: NOT_LKJXL, never raised.
+    The definition's SHA-256 now catches the edit first (DEFINITION_CHANGED)."""
+    found = Path(__file__).parent / "files" / "fuzz" / "definition-number-key.xlsx"
+    assert "DEFINITION_CHANGED" in {f.code for f in reader.read(found).findings}
+    data = reader.read(_without_definition_hash(found, tmp / "tanpa-sidik.xlsx"))
     assert "NOT_LKJXL" in {f.code for f in data.findings}
 
 
 def _function_without_arguments(tmp: Path) -> None:
     """Fuzz case 5068 of seed 2, kept as found: a definition cut so that a template total has no
     cells to add; the recomputation must evaluate SUM() of nothing, never raise."""
-    _read_raises_nothing(Path(__file__).parent / "files" / "fuzz" / "function-without-arguments.xlsx")
+    found = Path(__file__).parent / "files" / "fuzz" / "function-without-arguments.xlsx"
+    _read_raises_nothing(found)
+    assert _read_raises_nothing(_without_definition_hash(found, tmp / "tanpa-sidik.xlsx")).usable  # past the SHA-256
 
 
 def _only_unit_sent_twice(tmp: Path) -> None:

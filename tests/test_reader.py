@@ -267,6 +267,41 @@ def test_the_template_model_computes_what_recalculating_the_file_computes(tmp_pa
         assert same(value, file[(sheet, a1(row, col))]), (sheet, a1(row, col), value)
 
 
+def test_an_edited_embedded_definition_is_refused_unless_the_definition_is_given(wb, tmp_path):
+    """The reader takes targets, polarity and the capaian rules from the definition in _Meta; one
+    edited there (the fuzzer changed a digit) is caught by its SHA-256 in the metadata."""
+    import openpyxl
+
+    from lkjxl import cli
+
+    book = openpyxl.load_workbook(wb)
+    meta = book["_Meta"]
+    cell = next(
+        meta.cell(r, 2) for r in range(1, meta.max_row + 1) if meta.cell(r, 1).value == f"{template.DEFINITION_KEY}1"
+    )
+    assert "negative_formula: two_minus_ratio" in cell.value  # a rule no sheet shows
+    cell.value = cell.value.replace("negative_formula: two_minus_ratio", "negative_formula: inverse_ratio")
+    book.save(wb)
+    data = reader.read(wb)
+    assert codes(data) == {"DEFINITION_CHANGED"} and not data.usable
+    assert cli.main(["check", str(wb)]) == 2
+    given = reader.read(wb, reader.Registry([DEF]))  # checked against the definition file instead
+    assert given.usable and "DEFINITION_CHANGED" not in codes(given)
+
+
+@pytest.mark.libreoffice
+def test_a_workbook_saved_by_libreoffice_reads_as_lkjxl_wrote_it(wb, tmp_path):
+    """Operators fill templates in LibreOffice too: its save keeps the embedded definition (whose
+    SHA-256 the reader checks) and every value."""
+    from libreoffice import recalculate, require_soffice
+
+    require_soffice()
+    saved = recalculate([wb], tmp_path / "lo")[wb]
+    ours, theirs = reader.read(wb), reader.read(saved)
+    assert theirs.usable and codes(theirs) == codes(ours) == set()
+    assert theirs.filling == ours.filling
+
+
 def test_inserted_row_values_are_reported_not_lost(wb):
     import openpyxl
 
