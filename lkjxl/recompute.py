@@ -42,7 +42,7 @@ class TemplateModel:
         self.formulas = [keys[n] for n in plan.formula_slots.tolist()]
         self.index = {key: n for n, key in enumerate(self.formulas)}  # formula cell → its column in results
         self._tables: dict[object, np.ndarray] = {}
-        self._positions: dict[tuple, np.ndarray] = {}
+        self._positions: dict[int, tuple[tuple, np.ndarray]] = {}
 
     def evaluate(self, views: list[tuple[list, dict[Key, object]]]) -> list[Recomputed]:
         """Every formula cell's value for each view: the input cells settled from a table's arrays
@@ -71,10 +71,13 @@ class TemplateModel:
         return [Recomputed(self, kinds[b], nums[b], txts[b]) for b in range(w)]
 
     def positions(self, keys: tuple[Key, ...]) -> np.ndarray:
-        """The column of each formula cell `keys` in the results, -1 for a cell the model lacks."""
-        found = self._positions.get(keys)
-        if found is None:
-            found = self._positions[keys] = np.array([self.index.get(key, -1) for key in keys], np.int64)
+        """The column of each formula cell `keys` in the results, -1 for a cell the model lacks.
+        Remembered by the tuple's identity (a template's checks pass the same one for every
+        workbook): hashing its ≈1,000 keys again for each workbook would cost more than the lookup."""
+        held, found = self._positions.get(id(keys), (None, None))
+        if held is not keys:
+            found = np.array([self.index.get(key, -1) for key in keys], np.int64)
+            self._positions[id(keys)] = (keys, found)
         return found
 
     def _slots(self, table) -> np.ndarray:
