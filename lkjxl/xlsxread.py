@@ -115,13 +115,9 @@ class Cells(Mapping):
     def find(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Positions of the cells at (rows, cols), -1 where the file has none (or a row is -1)."""
         want = np.where((rows >= 0) & (cols >= 0) & (cols < 16384), rows * 16384 + cols, -1)
-        keys = self._key_array
         if not self._unique:
             return np.fromiter(map(self._at.get, want.tolist(), repeat(-1)), np.int64, want.size)
-        if not keys.size:
-            return np.full(want.size, -1)
-        at = np.minimum(np.searchsorted(keys, want), keys.size - 1)
-        return np.where(keys[at] == want, at, -1)
+        return _find(self._key_array, want)
 
     def values_at(self, positions: np.ndarray) -> np.ndarray:
         """The values at `positions` (from `find`) as an object array, None at -1."""
@@ -150,6 +146,14 @@ class Cells(Mapping):
         return found
 
 
+def _find(keys: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """The position of each of `want` in the ascending, distinct `keys`; -1 where it is not."""
+    if not keys.size:
+        return np.full(want.size, -1)
+    at = np.minimum(np.searchsorted(keys, want), keys.size - 1)
+    return np.where(keys[at] == want, at, -1)
+
+
 @dataclass
 class RawSheet:
     name: str
@@ -173,9 +177,8 @@ class Plain:
     def settle(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(blank, whole amount) masks and the amounts for the cells at (rows, cols); -1 rows are
         not in the file. A whole amount is a non-negative integer below 10^15 typed as a number."""
-        want = rows.astype(np.int64) * 16384 + cols
-        at = np.minimum(np.searchsorted(self.keys, want), self.keys.size - 1)
-        found = (rows >= 0) & (self.keys[at] == want)
+        at = _find(self.keys, rows.astype(np.int64) * 16384 + cols)
+        found = (rows >= 0) & (at >= 0)
         kind = np.where(found, self.kind[at], rr.BLANK)
         odd = found & self.odd[at]
         num = np.where(found & (kind == rr.NUM), self.num[at], -1.0)
