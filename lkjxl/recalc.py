@@ -31,7 +31,7 @@ from pathlib import Path
 from . import recalc_plan as rp
 from . import recalc_run as rr
 from .findings import table
-from .recalc_cells import parse_cells
+from .recalc_cells import parse_cells, parse_sheets
 from .recalc_check import evaluate, layout
 from .recalc_read import Book, UnreadableWorkbook, formulas_of, has_formulas, open_book, read_part
 from .recalc_result import Finding, Result, Stats, finding
@@ -114,10 +114,10 @@ def _load(path: Path) -> tuple[Book, bytes]:
         for sheet in book.sheets:
             read_part(z, sheet)
     signature = [book.signature]
-    for i, sheet in enumerate(book.sheets):
-        if has_formulas(sheet.data or b""):
-            parse_cells(sheet, shared)
-            signature.append(i.to_bytes(4, "little") + sheet.signature)
+    with_formulas = [i for i, sheet in enumerate(book.sheets) if has_formulas(sheet.data or b"")]
+    parse_sheets([book.sheets[i] for i in with_formulas], shared)
+    for i in with_formulas:
+        signature.append(i.to_bytes(4, "little") + book.sheets[i].signature)
     return book, b"\0\1".join(signature)
 
 

@@ -38,13 +38,24 @@ SMALL_SHEET = 48 * 1024  # bytes; below this one regex pass beats numpy's per-ca
 
 
 def parse_cells(sheet: Sheet, shared: SharedStrings) -> None:
-    if not sheet.parsed:
-        data = sheet.data or b""
-        check_namespace(data, b"worksheet", f"sheet {sheet.name} bukan lembar kerja Excel yang sah")
-        small = len(data) < SMALL_SHEET
-        if not (_small_sheet(sheet, data, shared) if small else _fast_sheet(sheet, data, shared)):
-            _slow_sheet(sheet, data, shared)
+    parse_sheets([sheet], shared)
+
+
+def parse_sheets(sheets: list[Sheet], shared: SharedStrings) -> None:
+    """Parse the cells of sheets of one workbook: those the vectorised path reads together in one pass
+    (`_joint`), the rest one by one — a small sheet with one regex pass, anything unusual with ElementTree."""
+    todo = [sheet for sheet in sheets if not sheet.parsed]
+    for sheet in todo:
+        check_namespace(sheet.data or b"", b"worksheet", f"sheet {sheet.name} bukan lembar kerja Excel yang sah")
+    for sheet in _joint(todo, shared):
         sheet.parsed = True
+    for sheet in todo:
+        if not sheet.parsed:
+            data = sheet.data or b""
+            small = len(data) < SMALL_SHEET
+            if not (_small_sheet(sheet, data, shared) if small else _fast_sheet(sheet, data, shared)):
+                _slow_sheet(sheet, data, shared)
+            sheet.parsed = True
 
 
 # -- the fast path ------------------------------------------------------------------
@@ -179,16 +190,28 @@ def _attribute(a: np.ndarray, spaces: np.ndarray, letter: int, cs: np.ndarray, t
     return q[keep], owner[keep]
 
 
-def _owned(at: np.ndarray, cells_before: np.ndarray, self_closing: np.ndarray) -> np.ndarray | None:
-    """The cell each of the tags `at` is in (`cells_before`: per tag, the cells started at or before
-    it); None unless each is inside a different, open cell."""
-    owner = cells_before[at] - 1
-    if at.size and (owner[0] < 0 or np.any(np.diff(owner) == 0) or np.any(self_closing[owner])):
-        return None
-    return owner
+class _Cells:
+    """Which cell a tag is in: the last cell started before it — in its own sheet's region."""
+
+    def __init__(self, tags: _Tags, is_cell: np.ndarray, cs: np.ndarray, starts: np.ndarray, self_closing: np.ndarray):
+        self.lt, self.cs, self.starts, self.self_closing = tags.lt, cs, starts, self_closing
+        self.before = np.cumsum(is_cell, dtype=np.int32)  # per tag: cells started at or before it
+
+    def owners(self, at: np.ndarray) -> np.ndarray | None:
+        """The cell each of the tags `at` is in; None unless each is inside a different, open cell."""
+        owner = self.before[at] - 1
+        if not at.size:
+            return owner
+        if owner[0] < 0 or np.any(np.diff(owner) == 0) or np.any(self.self_closing[owner]):
+            return None
+        if self.starts.size > 1:  # regions laid end to end: a cell of the region before does not count
+            region = self.starts[np.searchsorted(self.starts, self.lt[at], "right") - 1]
+            if np.any(self.cs[owner] < region):
+                return None
+        return owner
 
 
-def _values(tags: _Tags, cells_before: np.ndarray, self_closing: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _values(tags: _Tags, cells: _Cells) -> tuple[np.ndarray, np.ndarray] | None:
     """[start, end) of each cell's `<v>` text, (0, 0) for a cell without one; None unless every `<v>`
     holds plain text up to its `</v>`, at most one per cell."""
     at, closes = np.flatnonzero(tags.named(b"<v>")), tags.named(b"</v")
@@ -196,20 +219,20 @@ def _values(tags: _Tags, cells_before: np.ndarray, self_closing: np.ndarray) -> 
         return None
     if not (np.all(closes[at + 1]) and np.all(tags.then(at + 1, ord(">")))):
         return None
-    owner = _owned(at, cells_before, self_closing)
+    owner = cells.owners(at)
     if owner is None:
         return None
-    vstart, vend = np.zeros(self_closing.size, np.int64), np.zeros(self_closing.size, np.int64)
+    vstart, vend = np.zeros(cells.cs.size, np.int64), np.zeros(cells.cs.size, np.int64)
     vstart[owner], vend[owner] = tags.lt[at] + 3, tags.lt[at + 1]
     return vstart, vend
 
 
-def _formulas(tags: _Tags, cells_before: np.ndarray, self_closing: np.ndarray) -> tuple[np.ndarray, list] | None:
+def _formulas(tags: _Tags, cells: _Cells) -> tuple[np.ndarray, list] | None:
     """(owning cell, raw bytes) of each formula element (`<f>…</f>`, `<f …>…</f>` or `<f …/>`, at most
     one per cell); None if one is written otherwise."""
     attributed, short = tags.named(b"<f "), tags.named(b"<f/")
     at = np.flatnonzero(tags.named(b"<f>") | attributed | short)
-    owner = _owned(at, cells_before, self_closing)
+    owner = cells.owners(at)
     if owner is None or not np.all(tags.then(at[short[at]], ord(">"))):  # <f/> only
         return None
     fs, closing = tags.lt[at], ~short[at]
@@ -324,29 +347,60 @@ def _fast_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
     if start < 0:
         return b"sheetData" not in data  # no cells at all, or a prefixed document
     end = data.rfind(b"</sheetData>")
-    tags = _Tags(data, start, max(end if end > 0 else len(data), start))
+    return _scan(data, start, max(end if end > 0 else len(data), start), shared, [(sheet, start)])
+
+
+def _joint(sheets: list[Sheet], shared: SharedStrings) -> list[Sheet]:
+    """Parse the sheets' cell regions, laid end to end, in one `_scan`; the sheets it parsed.
+
+    numpy's fixed cost per call makes a sheet cost ≈ 0.5 ms however small it is; a workbook's
+    sheets scanned together pay it once."""
+    regions, at, size = [], [], 0
+    for sheet in sheets:
+        data = sheet.data or b""
+        start, end = data.find(b"<sheetData"), data.rfind(b"</sheetData>")
+        if 0 <= start < end:
+            regions.append(data[start:end])
+            at.append((sheet, size))
+            size += end - start
+    if len(regions) < 2:
+        return []
+    regions.append(b"<" + b"\0" * 63)  # the '<' that ends the last region, and room to read past it
+    return [sheet for sheet, _ in at] if _scan(b"".join(regions), 0, size, shared, at) else []
+
+
+def _scan(data: bytes, start: int, stop: int, shared: SharedStrings, sheets: list[tuple[Sheet, int]]) -> bool:
+    """Parse the cells of data[start:stop], which holds the sheetData regions of `sheets`, each given
+    with where its region starts; False (nothing set) when a region is written in a way this does not read."""
+    tags = _Tags(data, start, stop)
     if any(tags.named(p).any() for p in (b"<is", b"<c>", b"<c/")):
         return False
     is_cell = tags.named(b"<c ")
     cs = tags.lt[np.flatnonzero(is_cell)]
     n = cs.size
-    sheet.signature = b""
     if n == 0:
+        for sheet, _ in sheets:
+            sheet.signature = b""
         return True
+    starts = np.array([at for _, at in sheets])
+    bounds = np.searchsorted(cs, np.append(starts, stop))  # each sheet's first cell, and n
     # r="A1" is the first attribute: Excel, LibreOffice, XlsxWriter and openpyxl all write it so.
     refs = _cell_refs(tags.a, cs)
     if refs is None:
         return False
     rows, cols, after_ref = refs
     keys = rows * 16384 + cols
-    if n > 1 and not np.all(keys[1:] > keys[:-1]):
+    rising = keys[1:] > keys[:-1]
+    if len(sheets) > 1:  # a sheet's first cell follows another sheet's last
+        rising |= np.diff(np.repeat(np.arange(len(sheets)), np.diff(bounds))) != 0
+    if not np.all(rising):
         return False
     self_closing, style, tcode, is_str = _usual_attributes(tags.a, after_ref) or _scanned_attributes(tags, cs)
     if not np.all(_READ_TYPES[tcode]):
         return False  # inlineStr, d (ISO dates)
-    cells_before = np.cumsum(is_cell, dtype=np.int32)
+    cells = _Cells(tags, is_cell, cs, starts, self_closing)
     # Values <v>…</v>; a cell without one is blank (a formula without a cached value, too).
-    values = _values(tags, cells_before, self_closing)
+    values = _values(tags, cells)
     if values is None:
         return False
     vstart, vend = values
@@ -372,15 +426,17 @@ def _fast_sheet(sheet: Sheet, data: bytes, shared: SharedStrings) -> bool:
     if texty.size:  # formula results cached as text
         txt[texty] = [text_of(w) for w in _slices(tags.data, vstart[texty], vend[texty])]
         kind[texty] = np.where(tcode[texty] == ord("e"), ERR, STR)
-    formulas = _formulas(tags, cells_before, self_closing)
+    formulas = _formulas(tags, cells)
     if formulas is None:
         return False
     fowner, elements = formulas
-    sheet.rows, sheet.cols = rows.astype(np.int32), cols.astype(np.int32)
-    sheet.kind, sheet.num, sheet.txt, sheet.style = kind, num, txt, style
-    sheet.formula_cells = fowner.astype(np.int64)
-    if elements:
-        sheet.signature = keys[fowner].tobytes() + b"".join(elements)
+    fowner, rows, cols = fowner.astype(np.int64), rows.astype(np.int32), cols.astype(np.int32)
+    fbounds = np.searchsorted(fowner, bounds).tolist()
+    for (sheet, _), a, b, fa, fb in zip(sheets, bounds.tolist(), bounds[1:].tolist(), fbounds, fbounds[1:]):
+        sheet.rows, sheet.cols = rows[a:b], cols[a:b]
+        sheet.kind, sheet.num, sheet.txt, sheet.style = kind[a:b], num[a:b], txt[a:b], style[a:b]
+        sheet.formula_cells = fowner[fa:fb] - a
+        sheet.signature = keys[fowner[fa:fb]].tobytes() + b"".join(elements[fa:fb]) if fb > fa else b""
     return True
 
 

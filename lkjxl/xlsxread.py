@@ -239,10 +239,10 @@ def load(path: Path, *, inspected: Inspection | None = None) -> RawBook:
     z, book, shared = rr.open_book(path, inspected.parts)
     with z:
         styles, locked, dates = _styles(z.read("xl/styles.xml") if "xl/styles.xml" in z else b"")
-        sheets = {}
         for part in book.sheets:
             rr.read_part(z, part)
-            sheets[part.name] = _raw_sheet(part, shared, book.states.get(part.name, "visible"), locked, dates)
+        recalc_cells.parse_sheets(book.sheets, shared)
+        sheets = {p.name: _raw_sheet(p, shared, book.states.get(p.name, "visible"), locked, dates) for p in book.sheets}
         props = _custom_properties(z.read("docProps/custom.xml")) if "docProps/custom.xml" in z else {}
         if "docProps/core.xml" in z:
             props |= _core_properties(z.read("docProps/core.xml"))
@@ -255,8 +255,7 @@ _MERGED = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\sref="([^"]*)"')
 
 
 def _raw_sheet(part: rr.Sheet, shared: rr.SharedStrings, state: str, locked: np.ndarray, dates) -> RawSheet:
-    """One sheet's arrays as cells; shared-formula followers get their master's formula, moved."""
-    recalc_cells.parse_cells(part, shared)
+    """One parsed sheet's arrays as cells; shared-formula followers get their master's formula, moved."""
     data = part.data or b""
     tail = data[max(data.rfind(b"</sheetData>"), 0) :]  # both elements follow the cells
     sheet = RawSheet(part.name, state, protected=_PROTECTED.search(tail) is not None)
