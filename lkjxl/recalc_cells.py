@@ -431,8 +431,9 @@ def _scan(data: bytes, start: int, stop: int, shared: SharedStrings, sheets: lis
         return False
     fowner, elements = formulas
     fowner, rows, cols = fowner.astype(np.int64), rows.astype(np.int32), cols.astype(np.int32)
-    fbounds = np.searchsorted(fowner, bounds).tolist()
-    for (sheet, _), a, b, fa, fb in zip(sheets, bounds.tolist(), bounds[1:].tolist(), fbounds, fbounds[1:]):
+    cuts, fcuts = bounds.tolist(), np.searchsorted(fowner, bounds).tolist()  # sheet j: cells cuts[j]:cuts[j + 1]
+    for j, (sheet, _) in enumerate(sheets):
+        a, b, fa, fb = cuts[j], cuts[j + 1], fcuts[j], fcuts[j + 1]
         sheet.rows, sheet.cols = rows[a:b], cols[a:b]
         sheet.kind, sheet.num, sheet.txt, sheet.style = kind[a:b], num[a:b], txt[a:b], style[a:b]
         sheet.formula_cells = fowner[fa:fb] - a
