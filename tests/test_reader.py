@@ -341,10 +341,23 @@ def test_reading_leaves_the_garbage_collector_as_it_found_it(wb, monkeypatch):
     assert gc.isenabled()
 
 
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_a_set_is_cut_into_batches_that_end_small(workers):
+    """Every file in one batch, in order; full batches first, the last ones small enough that the
+    workers finish nearly together."""
+    for count in range(0, 700, 7):
+        batches = reader._batches(list(range(count)), workers)
+        assert [n for batch in batches for n in batch] == list(range(count))
+        sizes = [len(batch) for batch in batches]
+        assert all(1 <= size <= reader.BATCH for size in sizes) and sizes == sorted(sizes, reverse=True)
+        assert sum(sizes[-2 * workers :]) <= max(4 * 2 * workers, reader.BATCH)
+
+
 def test_a_set_checked_in_two_processes_gives_each_file_its_own_findings(tmp_path, monkeypatch):
     """`check` reads a set in worker processes, a batch at a time; each file must get back
     exactly the findings a read in this process gives it, in the order the files were given."""
     monkeypatch.setattr(reader, "BATCH", 2)  # five files: three batches over two workers
+    assert [len(batch) for batch in reader._batches(list(range(5)), 2)] == [2, 2, 1]
     files = [
         edit(filled(tmp_path / "a.xlsx", seed=1), '| Realisasi | J7 | "85,5 %" |'),
         filled(tmp_path / "b.xlsx", seed=2),
