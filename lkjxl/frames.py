@@ -62,6 +62,8 @@ AGR_COLUMNS = [
     "placeholder",
     "berkas",
 ]
+_AGR_KEYS = tuple(AGR_COLUMNS)  # a budget row's values are given in this order
+_NO_MONTHS = (None,) * 12
 REV_COLUMNS = ["satker", "nama_satker", "revisi", "tanggal", "pagu", "alasan", "otoritas", "berkas"]
 FINDING_COLUMNS = ["satker", "berkas", "tingkat", "kode", "sheet", "sel", "nilai", "pesan", "perbaikan"]
 
@@ -141,32 +143,14 @@ def satker_frames(d, satker, fill, file: str, found=()) -> Frames:
             row[f"realisasi_p{n}"] = _number(value)
         ind_rows.append(row)
     agr_rows = []
+    head = (satker.code, satker.name, satker.level.value, satker.parent or "", d.year)
     for b in budget_results(d, fill):
         if b.level != "output":
             continue
-        program, kegiatan, output = b.key.split("/")
-        months = fill.realisasi_bulan.get(b.key, [])
-        line = d.budget_line[b.key]
-        agr_rows.append(
-            {
-                **ident,
-                "tahun": d.year,
-                "kunci": b.key,
-                "program": program,
-                "kegiatan": kegiatan,
-                "output": output,
-                "kode": b.code,
-                "uraian": b.name,
-                "jenis_belanja": b.jenis_belanja,
-                "unit": line.owner,
-                "pagu_awal": b.pagu_awal,
-                "pagu_akhir": b.pagu_akhir,
-                "realisasi": b.realisasi,
-                "placeholder": b.placeholder,
-                "berkas": file,
-                **dict(zip(MONTHS, [*months[:12], *[None] * (12 - len(months))], strict=True)),
-            }
-        )
+        months = fill.realisasi_bulan.get(b.key, ())[:12]
+        line = (b.key, *b.key.split("/"), b.code, b.name, b.jenis_belanja, d.budget_line[b.key].owner)
+        amounts = (b.pagu_awal, b.pagu_akhir, b.realisasi, *months, *_NO_MONTHS[len(months) :])
+        agr_rows.append(dict(zip(_AGR_KEYS, (*head, *line, *amounts, b.placeholder, file), strict=True)))
     rev_rows = [
         {
             "satker": satker.code,
