@@ -223,6 +223,17 @@ def parse_money(v: object, *, allow_negative: bool = False) -> Parsed:
     """
     if type(v) is float and v.is_integer() and 0 <= v < MONEY_MAX:
         return Parsed(int(v))  # the usual cell, typed as a number: what the general path gives, sooner
+    if type(v) is str and (m := _USUAL_MONEY_TEXT.fullmatch(v)):
+        return Parsed(int(m[1].replace(".", "")), notes=("TEXT_NUMBER",))  # the same, for text pasted from Word
+    return _parse_money(v, allow_negative)
+
+
+# `Rp. 1.234.567,-`, `Rp 1.234.567`, `1.234.567`, `250`: what `_parse_money` reads as the amount with
+# only the note TEXT_NUMBER (tests/test_normalize.py holds the two to the same result)
+_USUAL_MONEY_TEXT = re.compile(r"(?:Rp\.? ?)?([1-9][0-9]{0,2}(?:\.[0-9]{3}){0,4}|0)(?:,-|,00)?", re.ASCII)
+
+
+def _parse_money(v: object, allow_negative: bool) -> Parsed:
     p = _prepare(v, "NOT_A_NUMBER")
     if isinstance(p, Parsed):
         return p

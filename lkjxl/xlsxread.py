@@ -259,7 +259,10 @@ def _raw_sheet(part: rr.Sheet, shared: rr.SharedStrings, state: str, locked: np.
     data = part.data or b""
     tail = data[max(data.rfind(b"</sheetData>"), 0) :]  # both elements follow the cells
     sheet = RawSheet(part.name, state, protected=_PROTECTED.search(tail) is not None)
-    sheet.merged = [rr.text_of(ref) for ref in _MERGED.findall(tail)]
+    at = tail.find(b"mergeCell")  # the regex from there: the tail's validations and formats are ≈80 KB
+    sheet.merged = (
+        [rr.text_of(ref) for ref in _MERGED.findall(tail, max(tail.rfind(b"<", 0, at), 0))] if at >= 0 else []
+    )
     kind, num = part.kind, part.num
     values = part.txt.copy()  # text and errors as they are; blanks None
     numbers = kind == rr.NUM

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from lkjxl import normalize
 from lkjxl.model import ValueKind
 from lkjxl.normalize import (
     ERROR_CODES,
@@ -120,6 +121,30 @@ T = ("TEXT_NUMBER",)
 )
 def test_parse_money(raw, value, error, notes):
     check(parse_money(raw), value, error, notes)
+
+
+MONEY_TEXT = st.builds(
+    "".join,
+    st.tuples(
+        st.sampled_from(["", "Rp", "Rp.", "Rp ", "Rp. ", "rp ", "RP.", "Rp  ", "IDR ", "Rp: ", " ", "-", "Rp -"]),
+        st.lists(st.text("0123456789", min_size=1, max_size=4), min_size=1, max_size=7).map(
+            lambda groups: "".join(g + ("." if i % 3 else ",") for i, g in enumerate(groups[:-1], 1)) + groups[-1]
+        )
+        | st.from_regex(r"[1-9][0-9]{0,2}(\.[0-9]{3}){0,5}", fullmatch=True),
+        st.sampled_from(["", ",-", ",00", ",0", ",--", " ,-", "-", ",-\n", " rupiah", "%", ".-", ",00,-"]),
+    ),
+)
+
+
+@given(MONEY_TEXT)
+@example("0")
+@example("012")
+@example("0.123")
+@example("1.2345")
+@example("Rp. 1.234.567,-")
+def test_usual_money_text_is_read_as_the_general_path_reads_it(text):
+    """parse_money reads the usual pasted amounts without the general path; same result, always."""
+    assert parse_money(text) == normalize._parse_money(text, False)
 
 
 def test_parse_money_allows_negative_when_asked():
