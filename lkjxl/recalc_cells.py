@@ -1,9 +1,10 @@
 """Parse a sheet's cells into arrays: positions, kinds, numbers, text, formula cells.
 
 Recalculating a national set means reading ≈550 workbooks of ≈8,500 cells in
-seconds, so a big sheet is parsed with numpy over its bytes (cell starts,
-references, types and values found by vectorised byte tests), a small one with one
-regex pass — never cell by cell through an XML parser. Each also records the
+seconds, so a workbook's sheets are parsed with numpy over their bytes, all in one
+pass (cell starts, references, types and values found by vectorised byte tests); a
+sheet parsed alone is parsed that way when big, with one regex pass when small —
+never cell by cell through an XML parser. Each also records the
 sheet's layout *signature* (formula positions and the raw bytes of every `<f>`
 element). Anything neither expects (namespace prefixes, cells without `r`, inline
 strings, ISO dates) goes through ElementTree. The `<dimension>` element is never
