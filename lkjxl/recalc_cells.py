@@ -192,11 +192,26 @@ def _attribute(a: np.ndarray, spaces: np.ndarray, letter: int, cs: np.ndarray, t
 
 
 class _Cells:
-    """Which cell a tag is in: the last cell started before it — in its own sheet's region."""
+    """Which cell a tag is in: the last cell started before it, if that cell has not ended (at its
+    `</c>`) — in a region of several sheets, a cell never owns a tag of the next sheet's region."""
 
-    def __init__(self, tags: _Tags, is_cell: np.ndarray, cs: np.ndarray, starts: np.ndarray, self_closing: np.ndarray):
-        self.lt, self.cs, self.starts, self.self_closing = tags.lt, cs, starts, self_closing
+    def __init__(self, tags: _Tags, is_cell: np.ndarray, cs: np.ndarray, self_closing: np.ndarray, end: np.ndarray):
+        self.lt, self.cs, self.self_closing, self.end = tags.lt, cs, self_closing, end
         self.before = np.cumsum(is_cell, dtype=np.int32)  # per tag: cells started at or before it
+
+    @classmethod
+    def of(cls, tags: _Tags, is_cell: np.ndarray, cs: np.ndarray, self_closing: np.ndarray) -> _Cells | None:
+        """None unless each cell that is not self-closing ends with a `</c>` before the next cell starts."""
+        opened = np.flatnonzero(~self_closing)
+        closes = tags.lt[tags.named(b"</c")]
+        if closes.size != opened.size:
+            return None
+        following = np.append(cs[1:], tags.stop)[opened]
+        if not (np.all(closes > cs[opened]) and np.all(closes < following)):
+            return None
+        end = cs + 1  # a self-closing cell owns nothing (`owners` refuses it first)
+        end[opened] = closes
+        return cls(tags, is_cell, cs, self_closing, end)
 
     def owners(self, at: np.ndarray) -> np.ndarray | None:
         """The cell each of the tags `at` is in; None unless each is inside a different, open cell."""
@@ -205,10 +220,8 @@ class _Cells:
             return owner
         if owner[0] < 0 or np.any(np.diff(owner) == 0) or np.any(self.self_closing[owner]):
             return None
-        if self.starts.size > 1:  # regions laid end to end: a cell of the region before does not count
-            region = self.starts[np.searchsorted(self.starts, self.lt[at], "right") - 1]
-            if np.any(self.cs[owner] < region):
-                return None
+        if np.any(self.lt[at] > self.end[owner]):  # after its cell's </c>: in no cell
+            return None
         return owner
 
 
@@ -399,9 +412,9 @@ def _scan(data: bytes, start: int, stop: int, shared: SharedStrings, sheets: lis
     self_closing, style, tcode, is_str = _usual_attributes(tags.a, after_ref) or _scanned_attributes(tags, cs)
     if not np.all(_READ_TYPES[tcode]):
         return False  # inlineStr, d (ISO dates)
-    cells = _Cells(tags, is_cell, cs, starts, self_closing)
+    cells = _Cells.of(tags, is_cell, cs, self_closing)
     # Values <v>…</v>; a cell without one is blank (a formula without a cached value, too).
-    values = _values(tags, cells)
+    values = _values(tags, cells) if cells is not None else None
     if values is None:
         return False
     vstart, vend = values

@@ -102,3 +102,14 @@ def test_a_stray_value_is_not_given_to_the_sheet_before():
     alone, together = parsed([first, second], False), parsed([first, second], True)
     assert together[0].kind.tolist() == alone[0].kind.tolist() == [0]  # A1 stays blank
     assert together[1].num.tolist() == alone[1].num.tolist() == [2.0]
+
+
+def test_an_element_after_a_closed_cell_is_in_no_cell():
+    """Found by the property test: `<f>` or `<v>` after a cell's `</c>` was given to that cell by
+    the array path, where the regex and ElementTree paths leave it out."""
+    rows = b'<row r="1"><c r="A1" s="1"></c><v>7</v></row><row r="2"><c r="A2"><v>1</v></c><f>A1</f></row>'
+    sheet = HEAD + b"<sheetData>" + rows + b"</sheetData></worksheet>"
+    alone, together = parsed([sheet], False), parsed([sheet, sheet], True)
+    big = parsed([sheet.replace(b"</sheetData>", b" " * 50_000 + b"</sheetData>")], False)  # the array path alone
+    for one in (alone[0], *together, big[0]):
+        assert one.kind.tolist() == [0, 1] and one.num.tolist() == [0.0, 1.0] and one.formula_cells.size == 0
