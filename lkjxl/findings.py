@@ -313,6 +313,13 @@ CATALOGUE: dict[str, FindingType] = {
             "kembalikan nama sheet '{expected}'",
         ),
         _t(
+            "MERGED_HIDDEN",
+            WARNING,
+            "Nilai tertutup sel gabungan",
+            "sel ini tertutup gabungan sel {range}: nilainya '{value}' tidak terlihat di Excel dan tidak dibaca",
+            "batalkan gabungan sel (Unmerge Cells), lalu periksa dan isi ulang nilai yang benar",
+        ),
+        _t(
             "FORMULA_IN_INPUT",
             WARNING,
             "Rumus di sel isian",

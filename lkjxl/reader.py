@@ -288,6 +288,11 @@ def _load(path: Path, data: WorkbookData) -> xlsxread.RawBook | None:
             )
         )
         return None
+    for sheet in raw.sheets.values():
+        for cell, merged, value in sheet.hidden:
+            data.findings.append(
+                findings.make("MERGED_HIDDEN", file=data.file, sheet=sheet.name, cell=cell, value=value, range=merged)
+            )
     links = len(getattr(inspection, "external_links", ())) or raw.external_links
     if links:
         data.findings.append(findings.make("EXTERNAL_LINK", file=data.file, count=links))

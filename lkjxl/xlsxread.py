@@ -28,6 +28,7 @@ import numpy as np
 
 from . import recalc_cells
 from . import recalc_read as rr
+from .recalc_parse import cell_name
 from .recalc_read import UnreadableWorkbook
 
 if TYPE_CHECKING:
@@ -160,7 +161,7 @@ class RawSheet:
     state: str = "visible"
     cells: Cells = field(default_factory=lambda: Cells(np.zeros(0, np.int64), np.empty(0, object), [], [], {}))
     protected: bool = False
-    merged: list[str] = field(default_factory=list)
+    hidden: list[tuple[str, str, object]] = field(default_factory=list)  # (cell, merged range, value): see _hidden
     layout: bytes = b""  # formula positions and texts, unlocked cells: equal layouts, equal structure
     plain: Plain | None = None
 
@@ -260,9 +261,7 @@ def _raw_sheet(part: rr.Sheet, shared: rr.SharedStrings, state: str, locked: np.
     tail = data[max(data.rfind(b"</sheetData>"), 0) :]  # both elements follow the cells
     sheet = RawSheet(part.name, state, protected=_PROTECTED.search(tail) is not None)
     at = tail.find(b"mergeCell")  # the regex from there: the tail's validations and formats are ≈80 KB
-    sheet.merged = (
-        [rr.text_of(ref) for ref in _MERGED.findall(tail, max(tail.rfind(b"<", 0, at), 0))] if at >= 0 else []
-    )
+    merged = [rr.text_of(ref) for ref in _MERGED.findall(tail, max(tail.rfind(b"<", 0, at), 0))] if at >= 0 else []
     kind, num = part.kind, part.num
     values = part.txt.copy()  # text and errors as they are; blanks None
     numbers = kind == rr.NUM
@@ -270,6 +269,8 @@ def _raw_sheet(part: rr.Sheet, shared: rr.SharedStrings, state: str, locked: np.
     values[numbers & finite] = num[numbers & finite].tolist()
     values[numbers & ~finite] = [repr(x).upper() for x in num[numbers & ~finite].tolist()]  # 'NAN': text
     values[kind == rr.BOOL] = (num[kind == rr.BOOL] == 1.0).tolist()
+    if merged:
+        kind = _hidden(part, kind, values, merged, sheet.hidden)
     for i in part.dated.tolist():  # an ISO date written as such (t="d") is a date, never an amount
         values[i] = datetime.fromisoformat(part.txt[i])
     keep = (kind != rr.BLANK) | (part.style != 0)
@@ -283,10 +284,37 @@ def _raw_sheet(part: rr.Sheet, shared: rr.SharedStrings, state: str, locked: np.
     odd[part.formula_cells] = True
     odd[part.dated] = True
     if keys.size and np.all(keys[1:] > keys[:-1]):  # one cell per position, as the dict has them
-        sheet.plain = Plain(keys, part.kind, part.num, odd)
+        sheet.plain = Plain(keys, kind, part.num, odd)
     unlocked = keep & ~locked[np.minimum(part.style, locked.size - 1)]
     sheet.layout = part.signature + b"\0" + keys[unlocked].tobytes()
     return sheet
+
+
+def _hidden(part: rr.Sheet, kind: np.ndarray, values: np.ndarray, merged: list[str], out: list) -> np.ndarray:
+    """Blank the value cells a merged range covers (all but its top-left), as Excel shows them, and
+    list them in `out`: a value there is in the file but seen by no one (a script wrote it, or rows
+    were moved under the range), so it must not be read silently. Returns the kinds with them blanked."""
+    ranges = []
+    for ref in merged:
+        try:
+            first, _, last = ref.partition(":")
+            ranges.append((*split_ref(first), *split_ref(last or first), ref))
+        except ValueError:
+            continue  # a range Excel would not open; the sheet's other checks report what it breaks
+    valued = np.flatnonzero(kind != rr.BLANK)
+    valued = valued[~np.isin(valued, part.formula_cells)]  # formulas are the template's: integrity checks them
+    rows, cols = part.rows[valued], part.cols[valued]
+    covered = []
+    for r0, c0, r1, c1, ref in ranges:
+        inside = (rows >= r0) & (rows <= r1) & (cols >= c0) & (cols <= c1) & ((rows != r0) | (cols != c0))
+        covered += [(i, ref) for i in valued[inside].tolist()]
+    if not covered:
+        return kind
+    kind = kind.copy()
+    for i, ref in sorted(covered):
+        out.append((cell_name(int(part.rows[i]), int(part.cols[i])), ref, values[i]))
+        kind[i], values[i] = rr.BLANK, None
+    return kind
 
 
 _FORMULAS: dict[bytes, list[str | None]] = {}  # sheet signature → its formula texts; a set shares a few

@@ -317,6 +317,26 @@ def test_inserted_row_values_are_reported_not_lost(wb):
     assert set(data.filling.realisasi) == {i.id for i in DEF.indikator}
 
 
+def test_a_value_under_a_merged_range_is_reported_not_read(wb):
+    """A merged range shows only its top-left cell. openpyxl moves cells, not merged ranges, when a
+    script inserts rows above one, so a value ends up under it that no one sees: reported at its
+    cell and not read (fuzz seed 12, case 3286, in Rencana Aksi)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(wb)
+    ws = book["Anggaran"]
+    pagu = ws["G9"].value
+    ws.merge_cells("F10:G10")
+    ws.insert_rows(9)  # the line on row 9 moves to row 10, under F10:G10
+    book.save(wb)
+    data = reader.read(wb)
+    hidden = {f.cell: f for f in data.findings if f.code == "MERGED_HIDDEN"}
+    assert hidden["G10"].value == str(pagu) and "F10:G10" in hidden["G10"].message
+    assert pagu not in data.filling.pagu_awal.values()
+    # the template's own merged total label (A18:F18) stayed too, over a line that moved into row 18
+    assert set(hidden) == {"G10", "B18", "C18", "D18", "E18", "F18"}
+
+
 def test_reading_leaves_the_garbage_collector_as_it_found_it(wb, monkeypatch):
     """read_many pauses automatic collection per batch (a speed measure); the caller's setting,
     on or off, is back afterwards, also when a batch fails."""
