@@ -294,20 +294,20 @@ def _hidden(part: rr.Sheet, kind: np.ndarray, values: np.ndarray, merged: list[s
     """Blank the value cells a merged range covers (all but its top-left), as Excel shows them, and
     list them in `out`: a value there is in the file but seen by no one (a script wrote it, or rows
     were moved under the range), so it must not be read silently. Returns the kinds with them blanked."""
-    ranges = []
-    for ref in merged:
-        try:
-            first, _, last = ref.partition(":")
-            ranges.append((*split_ref(first), *split_ref(last or first), ref))
-        except ValueError:
-            continue  # a range Excel would not open; the sheet's other checks report what it breaks
-    valued = np.flatnonzero(kind != rr.BLANK)
-    valued = valued[~np.isin(valued, part.formula_cells)]  # formulas are the template's: integrity checks them
-    rows, cols = part.rows[valued], part.cols[valued]
-    covered = []
-    for r0, c0, r1, c1, ref in ranges:
-        inside = (rows >= r0) & (rows <= r1) & (cols >= c0) & (cols <= c1) & ((rows != r0) | (cols != c0))
-        covered += [(i, ref) for i in valued[inside].tolist()]
+    ranges, refs = _ranges(tuple(merged))
+    if not refs:
+        return kind
+    r0, c0, r1, c1 = ranges.T  # every cell of the rows the ranges span against every range at once
+    lo, hi = 0, kind.size
+    if _rising(part.rows):  # row-major, as every writer saves: only the rows the ranges span
+        lo, hi = int(np.searchsorted(part.rows, r0.min())), int(np.searchsorted(part.rows, r1.max(), "right"))
+    valued = kind != rr.BLANK
+    valued[part.formula_cells] = False  # formulas are the template's: integrity checks them
+    at = lo + np.flatnonzero(valued[lo:hi])
+    rows, cols = part.rows[at, None], part.cols[at, None]
+    inside = (rows >= r0) & (rows <= r1) & (cols >= c0) & (cols <= c1) & ((rows != r0) | (cols != c0))
+    cell, within = np.nonzero(inside)
+    covered = [(i, refs[k]) for i, k in zip(at[cell].tolist(), within.tolist(), strict=True)]
     if not covered:
         return kind
     kind = kind.copy()
@@ -315,6 +315,25 @@ def _hidden(part: rr.Sheet, kind: np.ndarray, values: np.ndarray, merged: list[s
         out.append((cell_name(int(part.rows[i]), int(part.cols[i])), ref, values[i]))
         kind[i], values[i] = rr.BLANK, None
     return kind
+
+
+@lru_cache(maxsize=256)
+def _ranges(merged: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
+    """(first row, first col, last row, last col) of each merged range (0-based), and its text; a
+    range Excel would not open is left out (the checks of what it covers report it)."""
+    ranges, refs = [], []
+    for ref in merged:
+        try:
+            first, _, last = ref.partition(":")
+            ranges.append((*split_ref(first), *split_ref(last or first)))
+            refs.append(ref)
+        except ValueError:
+            continue
+    return np.array(ranges, np.int64).reshape(-1, 4), refs
+
+
+def _rising(rows: np.ndarray) -> bool:
+    return rows.size < 2 or bool(rows[-1] >= rows[0] and np.all(rows[1:] >= rows[:-1]))
 
 
 _FORMULAS: dict[bytes, list[str | None]] = {}  # sheet signature → its formula texts; a set shares a few
