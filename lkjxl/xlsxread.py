@@ -269,13 +269,14 @@ def _raw_sheet(part: rr.Sheet, shared: rr.SharedStrings, state: str, locked: np.
     values[numbers & finite] = num[numbers & finite].tolist()
     values[numbers & ~finite] = [repr(x).upper() for x in num[numbers & ~finite].tolist()]  # 'NAN': text
     values[kind == rr.BOOL] = (num[kind == rr.BOOL] == 1.0).tolist()
-    if merged:
-        kind = _hidden(part, kind, values, merged, sheet.hidden)
     for i in part.dated.tolist():  # an ISO date written as such (t="d") is a date, never an amount
         values[i] = datetime.fromisoformat(part.txt[i])
+    keys = part.keys()
+    ascending = keys.size > 0 and bool(np.all(keys[1:] > keys[:-1]))  # one cell per position, row by row
+    if merged:
+        kind = _hidden(part, kind, values, merged, sheet.hidden, ascending)
     keep = (kind != rr.BLANK) | (part.style != 0)
     keep[part.formula_cells] = True
-    keys = part.keys()
     kept = np.flatnonzero(keep)
     position = np.cumsum(keep) - 1  # a cell's place among the kept ones
     formulas = dict(zip(position[part.formula_cells].tolist(), _formula_texts(part), strict=True))
@@ -283,23 +284,26 @@ def _raw_sheet(part: rr.Sheet, shared: rr.SharedStrings, state: str, locked: np.
     odd = dates[np.minimum(part.style, dates.size - 1)]
     odd[part.formula_cells] = True
     odd[part.dated] = True
-    if keys.size and np.all(keys[1:] > keys[:-1]):  # one cell per position, as the dict has them
+    if ascending:  # as the dict has them
         sheet.plain = Plain(keys, kind, part.num, odd)
     unlocked = keep & ~locked[np.minimum(part.style, locked.size - 1)]
     sheet.layout = part.signature + b"\0" + keys[unlocked].tobytes()
     return sheet
 
 
-def _hidden(part: rr.Sheet, kind: np.ndarray, values: np.ndarray, merged: list[str], out: list) -> np.ndarray:
+def _hidden(
+    part: rr.Sheet, kind: np.ndarray, values: np.ndarray, merged: list[str], out: list, ascending: bool
+) -> np.ndarray:
     """Blank the value cells a merged range covers (all but its top-left), as Excel shows them, and
     list them in `out`: a value there is in the file but seen by no one (a script wrote it, or rows
-    were moved under the range), so it must not be read silently. Returns the kinds with them blanked."""
+    were moved under the range), so it must not be read silently. Returns the kinds with them blanked.
+    `ascending`: the cells are in row-major order, so only the rows the ranges span are compared."""
     ranges, refs = _ranges(tuple(merged))
     if not refs:
         return kind
     r0, c0, r1, c1 = ranges.T  # every cell of the rows the ranges span against every range at once
     lo, hi = 0, kind.size
-    if _rising(part.rows):  # row-major, as every writer saves: only the rows the ranges span
+    if ascending:
         lo, hi = int(np.searchsorted(part.rows, r0.min())), int(np.searchsorted(part.rows, r1.max(), "right"))
     valued = kind != rr.BLANK
     valued[part.formula_cells] = False  # formulas are the template's: integrity checks them
@@ -330,10 +334,6 @@ def _ranges(merged: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
         except ValueError:
             continue
     return np.array(ranges, np.int64).reshape(-1, 4), refs
-
-
-def _rising(rows: np.ndarray) -> bool:
-    return rows.size < 2 or bool(rows[-1] >= rows[0] and np.all(rows[1:] >= rows[:-1]))
 
 
 _FORMULAS: dict[bytes, list[str | None]] = {}  # sheet signature → its formula texts; a set shares a few

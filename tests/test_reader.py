@@ -337,6 +337,33 @@ def test_a_value_under_a_merged_range_is_reported_not_read(wb):
     assert set(hidden) == {"G10", "B18", "C18", "D18", "E18", "F18"}
 
 
+def test_an_iso_date_under_a_merged_range_is_blanked_too(wb, tmp_path):
+    """A date written as such (t="d") is read apart from the other values; under a merged range it
+    is hidden like them, not restored afterwards."""
+    import re
+
+    import openpyxl
+    from hostile import rezip
+
+    from lkjxl import xlsxread
+
+    book = openpyxl.load_workbook(wb)
+    book["Anggaran"].merge_cells("F10:G10")
+    book.save(wb)
+    part = "xl/worksheets/sheet5.xml"  # Anggaran
+    with zipfile.ZipFile(wb) as z:
+        xml = z.read(part).decode()
+    xml, n = re.subn(
+        r'<c r="G10"[^>]*/>|<c r="G10".*?</c>', '<c r="G10" s="1" t="d"><v>2024-08-05T00:00:00</v></c>', xml
+    )
+    assert n == 1
+    bad = tmp_path / "tanggal.xlsx"
+    bad.write_bytes(rezip(wb.read_bytes(), {part: xml.encode()}))
+    sheet = xlsxread.load(bad).sheets["Anggaran"]
+    assert [(cell, merged) for cell, merged, _ in sheet.hidden] == [("G10", "F10:G10")]
+    assert sheet.cells[(9, 6)].value is None  # kept for its style, blank
+
+
 def test_reading_leaves_the_garbage_collector_as_it_found_it(wb, monkeypatch):
     """read_many pauses automatic collection per batch (a speed measure); the caller's setting,
     on or off, is back afterwards, also when a batch fails."""
