@@ -143,7 +143,7 @@ def satker_frames(d, satker, fill, file: str, found=()) -> Frames:
             row[f"realisasi_p{n}"] = _number(value)
         ind_rows.append(row)
     agr_rows = []
-    head = (satker.code, satker.name, satker.level.value, satker.parent or "", d.year)
+    head = (*ident.values(), d.year)
     for b in budget_results(d, fill):
         if b.level != "output":
             continue
