@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
+from html import escape
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from . import outfile
 from .recalc_parse import parse_cell
@@ -34,9 +34,9 @@ def cached_xml(kind: int, num: float, txt) -> tuple[bytes, bytes]:
     if kind == BOOL:
         return b' t="b"', b"1" if num else b"0"
     if kind == ERR:
-        return b' t="e"', escape(str(txt)).encode("utf-8")
+        return b' t="e"', escape(str(txt), quote=False).encode("utf-8")
     if kind == STR:
-        return b' t="str"', escape(str(txt)).encode("utf-8")
+        return b' t="str"', escape(str(txt), quote=False).encode("utf-8")
     return b"", b""
 
 

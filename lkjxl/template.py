@@ -13,8 +13,8 @@ import io
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from . import __version__, defdump, outfile
 from .book import Book, Sheet
@@ -129,7 +129,7 @@ def stamp(rendered: Rendered, satker: Satker) -> bytes:
     with zipfile.ZipFile(out, "a") as target:
         for info, text in rendered.stamped:
             for key, token in IDENTITY_TOKENS.items():
-                text = text.replace(token, escape(values[key]))
+                text = text.replace(token, escape(values[key], quote=False))
             target.writestr(info, text.encode("utf-8"))
     return out.getvalue()
 
