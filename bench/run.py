@@ -11,6 +11,7 @@ Prints one table; docs/performance.md records the latest figures.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import random
@@ -190,6 +191,10 @@ def main() -> None:
     parser.add_argument("--skip-baselines", action="store_true")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    # The fresh-process figures are a user's run of an installed lkjxl, which imports compiled
+    # bytecode (pip compiles it on install, Python on the first import). Where writing bytecode is
+    # off (PYTHONDONTWRITEBYTECODE), each fresh process would compile all of lkjxl's source again.
+    compileall.compile_dir(ROOT / "lkjxl", quiet=1)
     print("lkjxl benchmark (bench/run.py)")
     for line in machine():
         print("  " + line)
