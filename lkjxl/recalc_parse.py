@@ -110,7 +110,8 @@ def _coord(absolute: str, value: int, origin: int) -> tuple[Coord, str]:
     return Coord(value - origin, False), f"[{value - origin}]" if value != origin else ""
 
 
-def _ref_token(m: re.Match, row: int, col: int) -> Token:
+def _ref_token(m: re.Match, row: int, col: int, rows_at: list | None) -> Token:
+    """`rows_at`, if given, gets the (start, end) in the formula of each relative row number."""
     sheet = _sheet_name(m.group("sheet"))
     prefix = _quote(sheet) if sheet is not None else ""
     if m.group("qname"):
@@ -123,11 +124,15 @@ def _ref_token(m: re.Match, row: int, col: int) -> Token:
     if m.group("cells"):
         parts = m.group("cells").split(":")
         coords, texts = [], []
+        at = m.start("cells")
         for part in parts:
             a = _A1.fullmatch(part)
             r, c = int(a.group(4)) - 1, col_index(a.group(2))
             if r > MAX_ROW or c > MAX_COL:
                 raise FormulaSyntaxError(f"referensi di luar lembar: {part}")
+            if rows_at is not None and not a.group(3):
+                rows_at.append((at + a.start(4), at + a.end(4)))
+            at += len(part) + 1
             rc, rt = _coord(a.group(3), r, row)
             cc, ct = _coord(a.group(1), c, col)
             coords.append((rc, cc))
@@ -142,13 +147,17 @@ def _ref_token(m: re.Match, row: int, col: int) -> Token:
         node = ("range", sheet, Coord(0, True), c1, Coord(MAX_ROW, True), c2)
         return Token("ref", f"{prefix}C{t1}:C{t2}", node)
     a, b = m.group("rows").split(":")
+    if rows_at is not None:
+        at = m.start("rows")
+        rows_at.extend((s, s + len(x)) for x, s in ((a, at), (b, at + len(a) + 1)) if not x.startswith("$"))
     r1, t1 = _coord(a.startswith("$"), int(a.lstrip("$")) - 1, row)
     r2, t2 = _coord(b.startswith("$"), int(b.lstrip("$")) - 1, row)
     return Token("ref", f"{prefix}R{t1}:R{t2}", ("range", sheet, r1, Coord(0, True), r2, Coord(MAX_COL, True)))
 
 
-def tokenize(formula: str, row: int, col: int) -> list[Token]:
-    """Tokens of `formula` (without '=') placed at 0-based (row, col); references become offsets."""
+def tokenize(formula: str, row: int, col: int, rows_at: list | None = None) -> list[Token]:
+    """Tokens of `formula` (without '=') placed at 0-based (row, col); references become offsets.
+    `rows_at`, if given, gets where each relative row number is in `formula` (see `_ref_token`)."""
     out: list[Token] = []
     pos, end = 0, len(formula.rstrip())
     while pos < end:
@@ -163,7 +172,7 @@ def tokenize(formula: str, row: int, col: int) -> list[Token]:
         elif kind == "err":
             out.append(Token("err", text, ("err", text)))
         elif kind == "ref":
-            out.append(_ref_token(m, row, col))
+            out.append(_ref_token(m, row, col, rows_at))
         elif kind == "func":
             out.append(Token("func", text.upper(), None))
         elif kind == "num":
@@ -182,8 +191,10 @@ def tokenize(formula: str, row: int, col: int) -> list[Token]:
 
 
 def shape_key(tokens: list[Token]) -> str:
-    """The position-independent text of a formula: equal for every cell of a filled-down column."""
-    return "".join(t.text if t.kind != "func" else t.text + "(" for t in tokens)
+    """The position-independent text of a formula: equal for every cell of a filled-down column.
+    Tokens are kept apart (by a character XML cannot hold): `AB CD` (two names: an intersection)
+    is not `ABCD` (one), nor `1 2` the number `12`, although the spaces between them are dropped."""
+    return "\x1f".join(t.text if t.kind != "func" else t.text + "(" for t in tokens)
 
 
 # Binding powers (Excel): comparison < & < +- < */ < ^ < % < unary minus.

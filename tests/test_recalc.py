@@ -21,7 +21,8 @@ from openpyxl.formula.translate import Translator
 from test_recalc_oracle import DEF, SATKER, cases, same
 
 from lkjxl import recalc, synthetic, template
-from lkjxl.recalc_parse import a1, cell_name, parse, shape_key, tokenize
+from lkjxl import recalc_plan as rp
+from lkjxl.recalc_parse import FormulaSyntaxError, a1, cell_name, parse, shape_key, tokenize
 from lkjxl.xlexpr import XLError, col_letter
 
 
@@ -425,3 +426,65 @@ def test_a_formula_filled_elsewhere_keeps_its_shape(formula, dr, dc):
     assert shape_key(tokenize(moved, row + dr, col + dc)) == key
     rendered = a1(parse(tokenize(formula, row, col)), "Realisasi", row + dr, col + dc)
     assert parse(tokenize(rendered, row + dr, col + dc)) == parse(tokenize(moved, row + dr, col + dc))
+
+
+def _parsed_shape(formula: str, row: int, col: int) -> str:
+    try:
+        tokens = tokenize(formula, row, col)
+        parse(tokens)
+        return shape_key(tokens)
+    except FormulaSyntaxError:
+        return "\0" + formula
+
+
+FILLED = [*FORMULAS, "SUM($3:4)+COUNT(5:$6)*A$2+$B1"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(FILLED), st.integers(0, 4), st.integers(0, 1), st.integers(0, 99), st.integers(-4, 4)
+        ),
+        max_size=8,
+    )
+)
+def test_a_formula_filled_down_has_the_shape_its_own_tokens_give(cells):
+    """`shape_of` takes the shape of a formula filled down from the last one of its column it parsed;
+    a text that only looks so (one number moved by another amount: a constant, an absolute row, a
+    relative one) is tokenised: every formula gets the shape its own tokens give."""
+    rp._SHAPES.clear()
+    rp._FILLED.clear()
+    for formula, dr, dc, which, by in cells:
+        row, col = 6 + dr, 10 + dc
+        moved = Translator("=" + formula, origin=cell_name(6, 10)).translate_formula(cell_name(row, col))[1:]
+        numbers = list(re.finditer("[0-9]+", moved))
+        texts = [moved]
+        if numbers:
+            m = numbers[which % len(numbers)]
+            texts.append(moved[: m.start()] + str(max(int(m.group()) + by, 0)) + moved[m.end() :])
+        for text in texts:
+            assert rp.shape_of(text, row, col) == _parsed_shape(text, row, col)
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ("A1048576*2", "A1048577*2"),  # filled off the sheet
+        ("$A$1+A6", "$A$2+A7"),  # an absolute row that moved too
+        ("SUM($3:6)", "SUM($4:7)"),
+        ("SUM(B$1:B6)", "SUM(B$2:B7)"),
+    ],
+)
+def test_a_formula_that_only_looks_filled_down_gets_its_own_shape(first, then):
+    rp._SHAPES.clear()
+    rp._FILLED.clear()
+    rp.shape_of(first, 1048574, 1)
+    assert rp.shape_of(then, 1048575, 1) == _parsed_shape(then, 1048575, 1)
+
+
+def test_formulas_of_different_tokens_have_different_shapes():
+    """Spaces are dropped, but never join two tokens into one shape (`AB CD` evaluated as the name ABCD)."""
+    for one, two in [("ABCD", "AB CD"), ("12", "1 2"), ("A1", "A 1")]:
+        assert rp.shape_of(one, 0, 0) != rp.shape_of(two, 0, 0)
+        assert rp.shape_of(two, 0, 0) == _parsed_shape(two, 0, 0)
