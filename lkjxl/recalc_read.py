@@ -130,29 +130,46 @@ class Package:
     """An .xlsx read into memory once; its parts inflated straight from those bytes with zlib-ng.
 
     zipfile's per-member machinery costs more than the inflating for a workbook's dozen small
-    parts; zipfile still reads the directory, and anything unusual (other compression,
-    encryption) goes through it.
+    parts; zipfile still reads the directory (unless `safety.inspect` already did: `archive`),
+    and anything unusual (other compression, encryption) goes through it.
     """
 
-    def __init__(self, path: Path, inflated: dict[str, tuple[int, bytes]] | None = None):
-        self.raw = Path(path).read_bytes()
-        self.zip = zipfile.ZipFile(io.BytesIO(self.raw))
+    def __init__(
+        self,
+        path: Path,
+        inflated: dict[str, tuple[int, bytes]] | None = None,
+        archive: tuple[bytes, list[zipfile.ZipInfo]] | None = None,
+    ):
+        self._zip = None
+        if archive is None:
+            raw = Path(path).read_bytes()
+            self._zip = zipfile.ZipFile(io.BytesIO(raw))
+            archive = raw, self._zip.infolist()
+        self.raw, self._infolist = archive  # the file's bytes and zip directory, as inspected if they were
+        self.infos = {info.filename: info for info in self._infolist}  # as zipfile's: the last of a name
         self.inflated = inflated or {}  # name → (CRC, bytes): parts `safety.inspect` inflated and verified
+
+    @property
+    def zip(self) -> zipfile.ZipFile:
+        if self._zip is None:
+            self._zip = zipfile.ZipFile(io.BytesIO(self.raw))
+        return self._zip
 
     def __enter__(self) -> Package:
         return self
 
     def __exit__(self, *exc) -> None:
-        self.zip.close()
+        if self._zip is not None:
+            self._zip.close()
 
     def __contains__(self, name: str) -> bool:
-        return name in self.zip.NameToInfo
+        return name in self.infos
 
     def infolist(self) -> list[zipfile.ZipInfo]:
-        return self.zip.infolist()
+        return self._infolist
 
     def read(self, member: str | zipfile.ZipInfo) -> bytes:
-        info = member if isinstance(member, zipfile.ZipInfo) else self.zip.getinfo(member)
+        info = member if isinstance(member, zipfile.ZipInfo) else self.infos[member]
         crc, known = self.inflated.get(info.filename, (None, b""))
         if crc == info.CRC and len(known) == info.file_size:  # the same part of the same file
             return known
@@ -186,11 +203,16 @@ def stored_bytes(raw: bytes, info: zipfile.ZipInfo) -> memoryview:
     return data
 
 
-def open_book(path: Path, inflated: dict[str, tuple[int, bytes]] | None = None) -> tuple[Package, Book, SharedStrings]:
+def open_book(
+    path: Path,
+    inflated: dict[str, tuple[int, bytes]] | None = None,
+    archive: tuple[bytes, list[zipfile.ZipInfo]] | None = None,
+) -> tuple[Package, Book, SharedStrings]:
     """The package, the workbook's sheets and names (cells not read yet), and raw shared strings;
-    `inflated`: parts already inflated (by `safety.inspect`)."""
+    `inflated`, `archive`: parts already inflated, and the file and its directory already read
+    (by `safety.inspect`)."""
     try:
-        z = Package(path, inflated)
+        z = Package(path, inflated, archive)
         wb = z.read("xl/workbook.xml")
         rels = z.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in z else b""
         shared = z.read("xl/sharedStrings.xml") if "xl/sharedStrings.xml" in z else b""

@@ -131,6 +131,8 @@ class Inspection:
     warnings: list[Notice] = field(default_factory=list)
     # Each part as inflated and verified here (size, CRC), so a reader need not inflate it again.
     parts: dict[str, tuple[int, bytes]] = field(default_factory=dict, repr=False)  # name → (CRC, bytes)
+    # The bytes inspected and their zip directory: a reader reads these, not the file again.
+    archive: tuple[bytes, list[zipfile.ZipInfo]] | None = field(default=None, repr=False)
 
 
 def inspect(path: Path, limits: Limits = Limits()) -> Inspection:  # noqa: B008 - Limits is frozen
@@ -411,6 +413,7 @@ class _Scan:
             workbook_part=self.names[workbook],
             sheets=sheets,
             parts=self.parts,
+            archive=(self.raw, self.infos),
         )
         self._dimensions(inspection)
         self._external(inspection)

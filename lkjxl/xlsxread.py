@@ -237,7 +237,7 @@ def load(path: Path, *, inspected: Inspection | None = None) -> RawBook:
         from . import safety
 
         inspected = safety.inspect(path)
-    z, book, shared = rr.open_book(path, inspected.parts)
+    z, book, shared = rr.open_book(path, inspected.parts, inspected.archive)
     with z:
         styles, locked, dates = _styles(z.read("xl/styles.xml") if "xl/styles.xml" in z else b"")
         for part in book.sheets:
@@ -247,7 +247,7 @@ def load(path: Path, *, inspected: Inspection | None = None) -> RawBook:
         props = _custom_properties(z.read("docProps/custom.xml")) if "docProps/custom.xml" in z else {}
         if "docProps/core.xml" in z:
             props |= _core_properties(z.read("docProps/core.xml"))
-        links = sum(1 for m in z.zip.namelist() if m.startswith("xl/externalLinks/") and m.endswith(".xml"))
+        links = sum(1 for m in z.infos if m.startswith("xl/externalLinks/") and m.endswith(".xml"))
     return RawBook(sheets, book.written, styles, props, links)
 
 
