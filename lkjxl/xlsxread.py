@@ -66,8 +66,9 @@ class Cells(Mapping):
     """A sheet's cells by 0-based (row, col), each RawCell made when first asked for.
 
     Most of a satker workbook's ≈8,500 cells are read through the arrays (`Plain`, `find`) or
-    never looked at; making one object per cell up front cost more than reading them, and the
-    index of positions is made only for a sheet whose cells are asked for one by one.
+    never looked at; making one object per cell up front cost more than reading them. A cell
+    asked for is searched for among the ascending positions; a dict of them (0.1 ms for a big
+    sheet, 1 ms for a workbook) is made only for a sheet that writes a position twice.
     """
 
     def __init__(
@@ -82,8 +83,15 @@ class Cells(Mapping):
 
     @cached_property
     def _at(self) -> dict[int, int]:
-        """row * 16384 + col → position in the lists; of a position written twice, the last (as Excel)."""
+        """row * 16384 + col → position in the lists; of a position written twice, the last (as Excel).
+        Only for such a sheet: the keys of any other are distinct and ascending, and searched."""
         return dict(zip(self._keys, range(len(self._keys)), strict=True))
+
+    def _position(self, key: int) -> int | None:
+        if not self._unique:
+            return self._at.get(key)
+        i = bisect_left(self._keys, key)
+        return i if i < len(self._keys) and self._keys[i] == key else None
 
     def _cell(self, i: int) -> RawCell:
         cell = self._made.get(i)
@@ -98,20 +106,21 @@ class Cells(Mapping):
         return cell
 
     def get(self, where: tuple[int, int], default=None):
-        i = self._at.get(where[0] * 16384 + where[1]) if 0 <= where[1] < 16384 else None
+        i = self._position(where[0] * 16384 + where[1]) if 0 <= where[1] < 16384 else None
         return default if i is None else self._cell(i)
 
     def __contains__(self, where) -> bool:
         return self.get(where) is not None
 
     def __iter__(self):
-        return (divmod(key, 16384) for key in self._at)
+        return (divmod(key, 16384) for key in (self._keys if self._unique else self._at))
 
     def __len__(self) -> int:
-        return len(self._at)
+        return len(self._keys) if self._unique else len(self._at)
 
     def items(self):
-        return ((divmod(key, 16384), self._cell(i)) for key, i in self._at.items())
+        positions = enumerate(self._keys) if self._unique else ((i, key) for key, i in self._at.items())
+        return ((divmod(key, 16384), self._cell(i)) for i, key in positions)
 
     def find(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Positions of the cells at (rows, cols), -1 where the file has none (or a row is -1)."""
@@ -133,17 +142,23 @@ class Cells(Mapping):
 
     def column(self, col: int, first: int, last: int) -> list[tuple[int, object]]:
         """(row, value) of the cells in `col` from row `first` to `last`."""
-        at = self._at
-        found = ((row, at.get(row * 16384 + col)) for row in range(first, last + 1))
-        return [(row, self._values[i]) for row, i in found if i is not None] if 0 <= col < 16384 else []
+        if not 0 <= col < 16384 or last < first:
+            return []
+        rows = np.arange(first, last + 1)
+        found = self.find(rows, np.full(rows.size, col))
+        kept = np.flatnonzero(found >= 0)
+        return list(zip(rows[kept].tolist(), self._value_array[found[kept]].tolist(), strict=True))
 
     def rows(self, first: int, last: int) -> list[tuple[int, int, object]]:
         """(row, col, value) of the cells in rows `first` to `last` (where headers are looked for)."""
         found = self._rows.get((first, last))
         if found is None:
             lo, hi = bisect_left(self._keys, first * 16384), bisect_left(self._keys, (last + 1) * 16384)
-            keys = dict.fromkeys(self._keys[lo:hi])  # a position written twice is one cell, as in _at
-            found = self._rows[(first, last)] = [(*divmod(k, 16384), self._values[self._at[k]]) for k in keys]
+            if self._unique:
+                found = [(*divmod(k, 16384), v) for k, v in zip(self._keys[lo:hi], self._values[lo:hi], strict=True)]
+            else:  # a position written twice is one cell, as in _at
+                found = [(*divmod(k, 16384), self._values[self._at[k]]) for k in dict.fromkeys(self._keys[lo:hi])]
+            self._rows[(first, last)] = found
         return found
 
 

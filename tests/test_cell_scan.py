@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from lkjxl.recalc_cells import _joint, parse_cells, parse_sheets
 from lkjxl.recalc_read import SharedStrings, Sheet, UnreadableWorkbook
 from lkjxl.xlexpr import col_letter
+from lkjxl.xlsxread import Cells
 
 SHARED = SharedStrings(b"<sst><si><t>satu</t></si><si><t>dua &amp; tiga</t></si></sst>")
 HEAD = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -113,3 +114,34 @@ def test_an_element_after_a_closed_cell_is_in_no_cell():
     big = parsed([sheet.replace(b"</sheetData>", b" " * 50_000 + b"</sheetData>")], False)  # the array path alone
     for one in (alone[0], *together, big[0]):
         assert one.kind.tolist() == [0, 1] and one.num.tolist() == [0.0, 1.0] and one.formula_cells.size == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 12), st.integers(0, 5), st.integers(0, 99)), max_size=40),
+    st.booleans(),
+    st.integers(0, 12),
+    st.integers(0, 12),
+)
+def test_a_sheet_s_cells_are_found_as_excel_shows_them(written, in_order, first, last):
+    """`Cells` answers by position, whether its keys are searched (ascending, each once) or indexed
+    (a position written twice: the last one counts, as in Excel)."""
+    if in_order:
+        written = sorted(written, key=lambda cell: cell[:2])
+    keys = np.array([r * 16384 + c for r, c, _ in written], np.int64)
+    values = np.empty(len(written), object)
+    values[:] = [v for *_, v in written]
+    cells = Cells(keys, values, [0] * len(written), [False] * len(written), {})
+    shown = {(r, c): v for r, c, v in written}  # the last written of each position
+    assert len(cells) == len(shown) and set(cells) == set(shown)
+    assert {where: cell.value for where, cell in cells.items()} == shown
+    for r in range(13):
+        for c in range(6):
+            got = cells.get((r, c))
+            assert (got.value if got is not None else None) == shown.get((r, c))
+    for c in range(6):
+        assert cells.column(c, first, last) == sorted(
+            (r, v) for (r, cc), v in shown.items() if cc == c and first <= r <= last
+        )
+    if in_order:
+        assert sorted(cells.rows(first, last)) == sorted((r, c, v) for (r, c), v in shown.items() if first <= r <= last)
