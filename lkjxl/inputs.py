@@ -72,12 +72,15 @@ class Table:
     rows: np.ndarray
     cols: np.ndarray
     index: dict[tuple, int]  # what → place in the lists
+    arguments: list[dict] | None = None  # each cell's keyword arguments to its parse function
 
     @classmethod
-    def of(cls, sheet: str, cells: list[tuple[int, int]], whats: list[tuple]) -> Table:
+    def of(
+        cls, sheet: str, cells: list[tuple[int, int]], whats: list[tuple], arguments: list[dict] | None = None
+    ) -> Table:
         rows, cols = (np.array([cell[i] for cell in cells], np.int64) for i in (0, 1))
         keys = [(sheet, r, c) for r, c in cells]
-        return cls(cells, whats, keys, rows, cols, {what: n for n, what in enumerate(whats)})
+        return cls(cells, whats, keys, rows, cols, {what: n for n, what in enumerate(whats)}, arguments)
 
 
 _TABLES: dict[tuple, Table] = {}  # (definition, unit, table) → Table
@@ -100,11 +103,14 @@ class Inputs:
         """The input at the template's (row, col), wherever it is in the file, parsed; `percent`:
         tell `parse` whether the cell is formatted as a percentage."""
         smap = self.maps[sheet]
-        key = (sheet, row, col)
         where = smap.where(row, col)
         cell = smap.raw.cells.get(where) if where is not None else None
-        sheet = smap.raw.name if smap.raw is not None else sheet  # findings name the sheet as the file has it
-        self.data.cells.put(what, sheet, where)
+        shown = smap.raw.name if smap.raw is not None else sheet  # findings name the sheet as the file has it
+        self.data.cells.put(what, shown, where)
+        return self._take((sheet, row, col), shown, where, cell, parse, percent, kw)
+
+    def _take(self, key: tuple, sheet: str, where, cell, parse, percent: bool, kw: dict):
+        """`value` once the cell is found: `cell` at `where` (None, None: not in the file)."""
         raw = cell.value if cell is not None else None
         as_typed = raw  # what Excel computes with: a date is its serial number
         if cell is not None:
@@ -114,9 +120,9 @@ class Inputs:
             if isinstance(raw, float) and style.date:
                 raw = _excel_date(raw)
             if percent:
-                kw["cell_is_percent_format"] = style.percent
+                kw = {**kw, "cell_is_percent_format": style.percent}
         elif percent:
-            kw["cell_is_percent_format"] = False
+            kw = {**kw, "cell_is_percent_format": False}
         parsed = _parsed(parse, raw, kw)
         if parsed.error or parsed.notes:
             self._report(parsed, raw, sheet, a1(*where) if where is not None else "")
@@ -137,13 +143,18 @@ class Inputs:
             table = _TABLES[key] = Table.of(sheet, *build())
         return table
 
-    def values(self, sheet: str, table: Table, parse) -> list:
+    def values(self, sheet: str, table: Table, parse, *, percent: bool = False) -> list:
         """`value` for many cells of one sheet. Blank cells, and whole amounts typed as numbers
-        into money cells, are settled from the sheet's arrays at once; the rest cell by cell."""
+        into money cells, are settled from the sheet's arrays at once; the rest are found at once
+        and parsed cell by cell."""
         smap = self.maps[sheet]
         plain = smap.raw.plain if smap.raw is not None else None
+        arguments = table.arguments or [{}] * len(table.cells)
         if plain is None:
-            return [self.value(sheet, r, c, parse, what) for (r, c), what in zip(table.cells, table.whats, strict=True)]
+            return [
+                self.value(sheet, r, c, parse, what, percent=percent, **kw)
+                for (r, c), what, kw in zip(table.cells, table.whats, arguments, strict=True)
+            ]
         rows, cols = smap.where_many(table.rows, table.cols)
         self.data.cells.add_table(table.index, smap.raw.name, rows, cols)
         blank, whole, amounts = plain.settle(rows, cols)
@@ -153,13 +164,19 @@ class Inputs:
         out = out.tolist()
         self.inputs.update(zip(table.keys, out, strict=True))  # the cells read one by one below overwrite theirs
         self.settled.append((table, settled, np.where(whole, amounts, -1)))
-        rest = np.flatnonzero(~settled).tolist()
-        texts = _plain_texts(smap.raw.cells, rows[rest], cols[rest]) if parse is _parse_text else [None] * len(rest)
-        for n, text in zip(rest, texts, strict=True):
+        rest = np.flatnonzero(~settled)
+        found = smap.raw.cells.cells_at(smap.raw.cells.find(rows[rest], cols[rest]))
+        texts = _plain_texts(found) if parse is _parse_text else [None] * len(found)
+        shown = smap.raw.name
+        for n, r, c, cell, text in zip(
+            rest.tolist(), rows[rest].tolist(), cols[rest].tolist(), found, texts, strict=True
+        ):
+            key = table.keys[n]
             if text is not None:
-                out[n] = self.inputs[table.keys[n]] = self.loose[table.keys[n]] = text
+                out[n] = self.inputs[key] = self.loose[key] = text
             else:
-                out[n] = self.value(sheet, *table.cells[n], parse, table.whats[n])
+                where = (r, c) if r >= 0 else None
+                out[n] = self._take(key, shown, where, cell, parse, percent, arguments[n])
         return out
 
     def _formula_input(self, cell, sheet: str, addr: str) -> None:
@@ -236,22 +253,19 @@ class Inputs:
     def _realisasi(self) -> None:
         d, fill = self.data.definition, self.data.filling
         first = self.names["Real_ID"].row1
+        periods = range(1, len(d.period.labels) + 1)
+        table = self.table(
+            "Realisasi",
+            "realisasi",
+            lambda: (
+                [(first + n, self._col(f"Real_Realisasi_P{p}")) for n in range(len(d.indikator)) for p in periods],
+                [("realisasi", ind.id, p) for ind in d.indikator for p in periods],
+                [{"kind": ind.kind, "satuan": ind.satuan} for ind in d.indikator for _ in periods],
+            ),
+        )
+        read = self.values("Realisasi", table, normalize.parse_value, percent=True)
         for n, ind in enumerate(d.indikator):
-            row = first + n
-            values = []
-            for p in range(1, len(d.period.labels) + 1):
-                values.append(
-                    self.value(
-                        "Realisasi",
-                        row,
-                        self._col(f"Real_Realisasi_P{p}"),
-                        normalize.parse_value,
-                        ("realisasi", ind.id, p),
-                        percent=True,
-                        kind=ind.kind,
-                        satuan=ind.satuan,
-                    )
-                )
+            values = read[n * len(periods) : (n + 1) * len(periods)]
             if any(v is not None for v in values):
                 fill.realisasi[ind.id] = values
         keys = ("Hambatan", "Solusi", "Bukti")
@@ -393,13 +407,12 @@ def _parse_text(value) -> normalize.Parsed:
     return normalize.Parsed(value=text or None, missing=not text)
 
 
-def _plain_texts(cells: xlsxread.Cells, rows: np.ndarray, cols: np.ndarray) -> list[str | None]:
+def _plain_texts(cells: list) -> list[str | None]:
     """What `value` reads with `_parse_text` from each cell holding text and no formula, when that
     is not blank; None for the others, which `value` reads."""
-    at = cells.find(rows, cols)
     return [
-        _parse_text(raw).value if type(raw) is str and formula is None else None
-        for raw, formula in zip(cells.values_at(at), cells.formulas_at(at), strict=True)
+        _parse_text(cell.value).value if cell is not None and type(cell.value) is str and cell.formula is None else None
+        for cell in cells
     ]
 
 

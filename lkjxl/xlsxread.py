@@ -137,6 +137,10 @@ class Cells(Mapping):
         out[positions < 0] = None
         return out
 
+    def cells_at(self, positions: np.ndarray) -> list[RawCell | None]:
+        """The cells at `positions` (from `find`), None at -1."""
+        return [self._cell(i) if i >= 0 else None for i in positions.tolist()]
+
     def formulas_at(self, positions: np.ndarray) -> list[str | None]:
         return list(map(self._formulas.get, positions.tolist()))
 
