@@ -235,6 +235,18 @@ def test_ratio_applies_only_to_large_parts(tmp_path):
     assert measured(small, Limits()).refusal is None
 
 
+def test_a_part_accepted_once_is_checked_again_under_other_limits(tmp_path):
+    """Structural parts are parsed once per content (a national set repeats them), under each cap."""
+    extra = "".join(f'<Default Extension="x{n}" ContentType="application/octet-stream"/>' for n in range(300))
+    path = tmp_path / "banyak-jenis.xlsx"
+    path.write_bytes(
+        hostile.rezip(hostile.base_workbook(), hostile.edit("[Content_Types].xml", "<Default ", extra + "<Default "))
+    )
+    assert measured(path, Limits()).refusal is None
+    assert measured(path, Limits(max_members=25)).code == "TOO_LARGE"
+    assert measured(path, Limits()).refusal is None
+
+
 def test_limits_parse():
     limits = Limits.parse("max_file_bytes=80MB, max_members=5000,max_ratio=300")
     assert (limits.max_file_bytes, limits.max_members, limits.max_ratio) == (80 * 2**20, 5000, 300)
