@@ -72,7 +72,7 @@ class Table:
     rows: np.ndarray
     cols: np.ndarray
     index: dict[tuple, int]  # what → place in the lists
-    arguments: list[dict] | None = None  # each cell's keyword arguments to its parse function
+    arguments: list[dict]  # each cell's keyword arguments to its parse function ({}: none)
 
     @classmethod
     def of(
@@ -80,7 +80,8 @@ class Table:
     ) -> Table:
         rows, cols = (np.array([cell[i] for cell in cells], np.int64) for i in (0, 1))
         keys = [(sheet, r, c) for r, c in cells]
-        return cls(cells, whats, keys, rows, cols, {what: n for n, what in enumerate(whats)}, arguments)
+        index = {what: n for n, what in enumerate(whats)}
+        return cls(cells, whats, keys, rows, cols, index, arguments or [{}] * len(cells))
 
 
 _TABLES: dict[tuple, Table] = {}  # (definition, unit, table) → Table
@@ -149,11 +150,10 @@ class Inputs:
         and parsed cell by cell."""
         smap = self.maps[sheet]
         plain = smap.raw.plain if smap.raw is not None else None
-        arguments = table.arguments or [{}] * len(table.cells)
         if plain is None:
             return [
                 self.value(sheet, r, c, parse, what, percent=percent, **kw)
-                for (r, c), what, kw in zip(table.cells, table.whats, arguments, strict=True)
+                for (r, c), what, kw in zip(table.cells, table.whats, table.arguments, strict=True)
             ]
         rows, cols = smap.where_many(table.rows, table.cols)
         self.data.cells.add_table(table.index, smap.raw.name, rows, cols)
@@ -176,7 +176,7 @@ class Inputs:
                 out[n] = self.inputs[key] = self.loose[key] = text
             else:
                 where = (r, c) if r >= 0 else None
-                out[n] = self._take(key, shown, where, cell, parse, percent, arguments[n])
+                out[n] = self._take(key, shown, where, cell, parse, percent, table.arguments[n])
         return out
 
     def _formula_input(self, cell, sheet: str, addr: str) -> None:
@@ -252,36 +252,35 @@ class Inputs:
 
     def _realisasi(self) -> None:
         d, fill = self.data.definition, self.data.filling
-        first = self.names["Real_ID"].row1
-        periods = range(1, len(d.period.labels) + 1)
-        table = self.table(
-            "Realisasi",
-            "realisasi",
-            lambda: (
-                [(first + n, self._col(f"Real_Realisasi_P{p}")) for n in range(len(d.indikator)) for p in periods],
-                [("realisasi", ind.id, p) for ind in d.indikator for p in periods],
-                [{"kind": ind.kind, "satuan": ind.satuan} for ind in d.indikator for _ in periods],
-            ),
-        )
+        periods = {p: f"Real_Realisasi_P{p}" for p in range(1, len(d.period.labels) + 1)}
+        table = self._per_indikator("realisasi", periods, lambda ind: {"kind": ind.kind, "satuan": ind.satuan})
         read = self.values("Realisasi", table, normalize.parse_value, percent=True)
         for n, ind in enumerate(d.indikator):
             values = read[n * len(periods) : (n + 1) * len(periods)]
             if any(v is not None for v in values):
                 fill.realisasi[ind.id] = values
         keys = ("Hambatan", "Solusi", "Bukti")
-        table = self.table(
-            "Realisasi",
-            "notes",
-            lambda: (
-                [(first + n, self._col(f"Real_{key}")) for n in range(len(d.indikator)) for key in keys],
-                [("catatan", ind.id, key) for ind in d.indikator for key in keys],
-            ),
-        )
+        table = self._per_indikator("catatan", {key: f"Real_{key}" for key in keys})
         notes = iter(self.values("Realisasi", table, _parse_text))
         for ind in d.indikator:
             found = {key.lower(): text for key in keys if (text := next(notes))}
             if found:
                 fill.notes[ind.id] = found
+
+    def _per_indikator(self, kind: str, fields: dict, arguments=None) -> Table:
+        """The Realisasi cells of `fields` (key → column name) in each indicator's row, in that
+        order, each what (kind, indicator id, key); `arguments(ind)`: its cells' parse arguments."""
+        d = self.data.definition
+        first = self.names["Real_ID"].row1
+        return self.table(
+            "Realisasi",
+            kind,
+            lambda: (
+                [(first + n, self._col(name)) for n in range(len(d.indikator)) for name in fields.values()],
+                [(kind, ind.id, key) for ind in d.indikator for key in fields],
+                [arguments(ind) for ind in d.indikator for _ in fields] if arguments else None,
+            ),
+        )
 
     def _anggaran(self) -> None:
         d, fill = self.data.definition, self.data.filling
