@@ -503,18 +503,17 @@ class _Scan:
         events = _PARSED.get((data, cap))
         if events is None:
             events = []
-            parser = self._parser(part, events)
+            parser = self._parser(part, events, cap)
             parser.Parse(data, True)
             if len(_PARSED) >= 64:
                 _PARSED.clear()
             _PARSED[(data, cap)] = events
         return events
 
-    def _parser(self, part: str, events: _Events):
-        """An expat parser that builds no tree, records `_WANTED` elements and refuses any DTD."""
+    def _parser(self, part: str, events: _Events, cap: int):
+        """An expat parser that builds no tree, records up to `cap` `_WANTED` elements and refuses any DTD."""
         parser = expat.ParserCreate(namespace_separator="}")
         parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-        cap = 10 * self.limits.max_members
 
         def start(tag: str, attrs: dict[str, str]) -> None:
             local = tag.rpartition("}")[2]
